@@ -1,0 +1,144 @@
+// The Action's inputs, read once into SyncOptions and validated here (the runner does not enforce
+// `required:`). Nothing else in the code base calls core.getInput.
+import { resolve } from 'node:path'
+
+import * as core from '@actions/core'
+import { parse as parseYaml } from 'yaml'
+
+import {
+  COMPUTE_LIMIT_ENV,
+  DEFAULT_COMPUTE_LIMIT_SECONDS,
+  DEFAULT_MEMORY_LIMIT_MB,
+  OptionError,
+  type SyncOptions,
+  computeLimitError,
+  parseComputeLimit,
+  parseNameList,
+  parsePositiveInt,
+  parseShard,
+} from '../options.js'
+
+/** Masks a secret and each of its lines: the runner masks whole log lines only by exact match. */
+export function maskSecret(value: string): void {
+  if (!value.trim()) return
+  core.setSecret(value)
+  for (const line of value.split(/\r?\n/)) {
+    if (line.trim().length >= 4) core.setSecret(line.trim())
+  }
+}
+
+export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
+  const identityPem = core.getInput('identity-pem', { trimWhitespace: false })
+  const identityPassword = core.getInput('identity-password', { trimWhitespace: false })
+  // Mask before anything else can log them.
+  maskSecret(identityPem)
+  maskSecret(identityPassword)
+
+  const computeRaw = core.getInput('compute-limit-seconds')
+  let computeLimitSeconds = DEFAULT_COMPUTE_LIMIT_SECONDS
+  if (computeRaw) {
+    const value = parseComputeLimit(computeRaw)
+    if (value === undefined)
+      throw new OptionError('compute-limit-seconds', 'expected a positive integer number of seconds')
+    computeLimitSeconds = value
+  } else if (env[COMPUTE_LIMIT_ENV] !== undefined) {
+    const raw = env[COMPUTE_LIMIT_ENV] ?? ''
+    const value = parseComputeLimit(raw)
+    if (value === undefined) throw new OptionError(COMPUTE_LIMIT_ENV, computeLimitError(raw))
+    computeLimitSeconds = value
+  }
+
+  return {
+    projectDir: resolve(core.getInput('project-dir') || '.'),
+    environment: nonEmpty('environment', core.getInput('environment') || 'local'),
+    canisters: parseNameList(core.getInput('canisters')),
+    identityPem: identityPem.trim() ? identityPem : undefined,
+    identityPassword: identityPassword || undefined,
+    networkUrl: optionalUrl('network-url', core.getInput('network-url')),
+    rootKey: core.getInput('root-key') || undefined,
+    canisterIds: canisterIdMap(core.getInput('canister-ids', { trimWhitespace: false })),
+    proxy: core.getInput('proxy') || undefined,
+    computeLimitSeconds,
+    memoryLimitMb: intInput('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
+    parallel: intInput('parallel', 1, 64),
+    scriptSteps: oneOf('script-steps', ['run', 'skip'] as const, 'run'),
+    cache: boolInput('cache', true),
+    summary: boolInput('summary', true),
+    shard: shardInput(core.getInput('shard')),
+  }
+}
+
+function nonEmpty(name: string, value: string): string {
+  if (!value.trim()) throw new OptionError(name, 'must not be empty')
+  return value.trim()
+}
+
+function intInput(name: string, fallback: number, max: number): number {
+  const raw = core.getInput(name)
+  if (!raw) return fallback
+  const value = parsePositiveInt(raw, max)
+  if (value === undefined)
+    throw new OptionError(name, `expected a whole number from 1 to ${max}, got '${raw}'`)
+  return value
+}
+
+function boolInput(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name)
+  if (!raw) return fallback
+  if (['true', 'True', 'TRUE'].includes(raw)) return true
+  if (['false', 'False', 'FALSE'].includes(raw)) return false
+  throw new OptionError(name, `expected true or false, got '${raw}'`)
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const raw = core.getInput(name)
+  if (!raw) return fallback
+  if ((allowed as readonly string[]).includes(raw)) return raw as T
+  throw new OptionError(name, `expected one of ${allowed.join(', ')}, got '${raw}'`)
+}
+
+function optionalUrl(name: string, raw: string): string | undefined {
+  if (!raw) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new OptionError(name, `'${raw}' is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new OptionError(name, `expected an http:// or https:// URL, got '${raw}'`)
+  return raw
+}
+
+function shardInput(raw: string): { index: number; count: number } | undefined {
+  if (!raw) return undefined
+  const shard = parseShard(raw)
+  if (!shard) throw new OptionError('shard', `expected 'i/n' with 1 <= i <= n (e.g. 2/4), got '${raw}'`)
+  return shard
+}
+
+/** A JSON or YAML map of canister name → principal text. */
+export function canisterIdMap(raw: string): Record<string, string> {
+  if (!raw.trim()) return {}
+  let parsed: unknown
+  try {
+    parsed = parseYaml(raw)
+  } catch (error) {
+    throw new OptionError(
+      'canister-ids',
+      `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`,
+    )
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new OptionError(
+      'canister-ids',
+      'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
+    )
+  const ids: Record<string, string> = {}
+  for (const [name, id] of Object.entries(parsed)) {
+    if (typeof id !== 'string' || !id.trim())
+      throw new OptionError('canister-ids', `the ID of canister '${name}' must be a principal as text`)
+    ids[name] = id.trim()
+  }
+  return ids
+}

@@ -1,0 +1,151 @@
+// Component → JS module, with an on-disk cache so a warm run never transpiles again.
+//
+// We call the vendored bindgen component (`jco-transpile/component`) directly instead of
+// `transpileBytes`: the latter statically imports the native `oxc-minify`, which a bundled Action
+// cannot carry. Output is the same (jco-plugin-host.md §2).
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+import { $init, generate } from '@bytecodealliance/jco-transpile/component'
+
+/** Pinned in package.json; part of the cache key so a transpiler upgrade never reuses old output. */
+export const TRANSPILER_VERSION = '0.15.0'
+
+/** Generate options. Instantiation mode: imports (our WASI layer, canister-call) are supplied per run. */
+const GENERATE_OPTIONS = {
+  name: 'plugin',
+  instantiation: { tag: 'async' as const },
+  noTypescript: true,
+  noNodejsCompat: false,
+  noComponentErrorWrapping: true,
+  base64Cutoff: 0,
+  tlaCompat: false,
+  validLiftingOptimization: false,
+  map: [] as Array<[string, string]>,
+}
+
+const CACHE_FORMAT = 1
+
+export interface TranspiledPlugin {
+  /** Directory holding `plugin.mjs`, the core wasm files and `manifest.json`. */
+  dir: string
+  /** Absolute path of the generated ES module (`.mjs`: it must load as ESM wherever the cache lives). */
+  modulePath: string
+  /** Core module file names, in the order the generated module asks for them. */
+  coreModules: string[]
+  /** Import names as the generated `instantiate(getCoreModule, imports)` expects them (unversioned). */
+  imports: string[]
+  /** Exported names and their kinds. */
+  exports: Array<[string, string]>
+  /** sha256 of the component bytes. */
+  sha256: string
+  /** True when the output came from the cache. */
+  cacheHit: boolean
+  /** Milliseconds spent transpiling (0 on a cache hit). */
+  transpileMs: number
+}
+
+interface CacheManifest {
+  format: number
+  transpiler: string
+  sha256: string
+  coreModules: string[]
+  imports: string[]
+  exports: Array<[string, string]>
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** Cache key: component hash + transpiler version + options, so any change gets a fresh entry. */
+export function transpileCacheKey(componentSha256: string): string {
+  const options = createHash('sha256')
+    .update(JSON.stringify({ CACHE_FORMAT, TRANSPILER_VERSION, GENERATE_OPTIONS }))
+    .digest('hex')
+    .slice(0, 16)
+  return `${componentSha256}-${TRANSPILER_VERSION}-${options}`
+}
+
+/**
+ * Transpile `component` (or load it from `cacheRoot`). Throws `TranspileError` for bytes that are not
+ * a valid component.
+ */
+export async function transpilePlugin(component: Uint8Array, cacheRoot: string): Promise<TranspiledPlugin> {
+  const sha256 = sha256Hex(component)
+  const dir = join(cacheRoot, transpileCacheKey(sha256))
+  const cached = await readCacheEntry(dir, sha256)
+  if (cached) return { ...cached, dir, modulePath: join(dir, 'plugin.mjs'), cacheHit: true, transpileMs: 0 }
+
+  const started = performance.now()
+  await $init
+  let generated
+  try {
+    generated = generate(component, GENERATE_OPTIONS)
+  } catch (error) {
+    throw new TranspileError(`not a valid WebAssembly component: ${describe(error)}`)
+  }
+  const transpileMs = performance.now() - started
+
+  const js = generated.files.find(([name]) => name.endsWith('.js'))
+  if (!js) throw new TranspileError('the transpiler produced no JS module')
+  const coreModules = generated.files.map(([name]) => name).filter((name) => name.endsWith('.wasm'))
+  const manifest: CacheManifest = {
+    format: CACHE_FORMAT,
+    transpiler: TRANSPILER_VERSION,
+    sha256,
+    coreModules,
+    imports: generated.imports,
+    exports: generated.exports,
+  }
+
+  // Write into a temporary sibling and rename, so a crash never leaves a half-written entry that a
+  // later run would trust.
+  await mkdir(cacheRoot, { recursive: true })
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
+  await mkdir(tmp, { recursive: true })
+  await writeFile(join(tmp, 'plugin.mjs'), js[1])
+  for (const [name, bytes] of generated.files) {
+    if (name.endsWith('.wasm')) await writeFile(join(tmp, name), bytes)
+  }
+  await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest))
+  try {
+    await rename(tmp, dir)
+  } catch {
+    // Another run filled the same entry first; theirs is as good as ours.
+    await rm(tmp, { recursive: true, force: true })
+  }
+  return {
+    ...manifest,
+    dir,
+    modulePath: join(dir, 'plugin.mjs'),
+    cacheHit: false,
+    transpileMs,
+  }
+}
+
+async function readCacheEntry(dir: string, sha256: string): Promise<CacheManifest | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CacheManifest
+    if (
+      manifest.format !== CACHE_FORMAT ||
+      manifest.sha256 !== sha256 ||
+      manifest.transpiler !== TRANSPILER_VERSION
+    )
+      return undefined
+    return manifest
+  } catch {
+    return undefined
+  }
+}
+
+export class TranspileError extends Error {
+  override name = 'TranspileError'
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object' && 'payload' in error)
+    return String((error as { payload: unknown }).payload)
+  return error instanceof Error ? error.message : String(error)
+}
