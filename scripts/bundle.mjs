@@ -18,7 +18,7 @@ const outdir = resolve(root, process.argv[2] ?? 'dist')
 export const ENTRY_POINTS = {
   index: 'src/index.ts',
   cli: 'src/cli.ts',
-  'plugin-worker': 'src/plugin/worker.ts',
+  'plugin-worker': 'src/plugin/plugin-worker.ts',
 }
 
 const ASSETS = [
