@@ -1,22 +1,17 @@
 #!/usr/bin/env node
 // icp-sync: the same pipeline as the Action, with no @actions/* at run time.
 import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
+import { USAGE, parseCli } from './cli/args.js'
 import { transpilePlugin } from './plugin/transpile.js'
+import { plainObserver, ttyObserver } from './report/terminal.js'
+import { closingError } from './report/text.js'
+import { runSync } from './sync.js'
 
-const USAGE = `usage: icp-sync inspect <plugin.wasm>   transpile a plugin and show its imports and exports
-
-The sync command lands with the end-to-end issue.`
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ICP_SYNC_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'icp-sync')
-}
-
-async function inspect(file: string): Promise<void> {
+async function inspect(file: string, cacheDir: string): Promise<void> {
   const bytes = await readFile(resolve(file))
-  const plugin = await transpilePlugin(bytes, join(defaultCacheDir(), 'transpiled'))
+  const plugin = await transpilePlugin(bytes, join(cacheDir, 'transpiled'))
   const lines = [
     `plugin: ${file}`,
     `sha256: ${plugin.sha256}`,
@@ -28,13 +23,32 @@ async function inspect(file: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv
-  if (command === 'inspect' && rest.length === 1) {
-    await inspect(rest[0]!)
+  let parsed
+  try {
+    parsed = parseCli(argv)
+  } catch (error) {
+    process.stderr.write(`Error: ${(error as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  if (parsed.command === 'help') {
+    process.stdout.write(USAGE + '\n')
     return 0
   }
-  process.stderr.write(USAGE + '\n')
-  return 2
+  if (parsed.command === 'inspect') {
+    await inspect(parsed.file!, parsed.cacheDir)
+    return 0
+  }
+  const options = parsed.options!
+  const observer =
+    process.stderr.isTTY && !process.env.CI ? ttyObserver(process.stderr) : plainObserver(process.stderr)
+  const result = await runSync(options, { observer, cacheDir: parsed.cacheDir, processEnv: process.env })
+  if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+  const closing = closingError(result)
+  if (closing) {
+    process.stderr.write(`Error: ${closing}\n`)
+    return 1
+  }
+  return 0
 }
 
 main(process.argv.slice(2)).then(

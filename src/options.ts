@@ -1,3 +1,5 @@
+import { parse as parseYaml } from 'yaml'
+
 // What one sync run is asked to do. The Action (action/inputs.ts) and the CLI (cli.ts) each build this
 // from their own edge; everything after that is shared.
 
@@ -79,4 +81,30 @@ export function parsePositiveInt(raw: string, max = Number.MAX_SAFE_INTEGER): nu
   if (!/^\d+$/.test(trimmed)) return undefined
   const value = Number(trimmed)
   return value >= 1 && value <= max ? value : undefined
+}
+
+/** A JSON or YAML map of canister name → principal text. */
+export function canisterIdMap(raw: string, input: string): Record<string, string> {
+  if (!raw.trim()) return {}
+  let parsed: unknown
+  try {
+    parsed = parseYaml(raw)
+  } catch (error) {
+    throw new OptionError(
+      'canister-ids',
+      `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`,
+    )
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new OptionError(
+      'canister-ids',
+      'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
+    )
+  const ids: Record<string, string> = {}
+  for (const [name, id] of Object.entries(parsed)) {
+    if (typeof id !== 'string' || !id.trim())
+      throw new OptionError(input, `the ID of canister '${name}' must be a principal as text`)
+    ids[name] = id.trim()
+  }
+  return ids
 }

@@ -3,7 +3,6 @@
 import { resolve } from 'node:path'
 
 import * as core from '@actions/core'
-import { parse as parseYaml } from 'yaml'
 
 import {
   COMPUTE_LIMIT_ENV,
@@ -11,6 +10,7 @@ import {
   DEFAULT_MEMORY_LIMIT_MB,
   OptionError,
   type SyncOptions,
+  canisterIdMap,
   computeLimitError,
   parseComputeLimit,
   parseNameList,
@@ -56,7 +56,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
     identityPassword: identityPassword || undefined,
     networkUrl: optionalUrl('network-url', core.getInput('network-url')),
     rootKey: core.getInput('root-key') || undefined,
-    canisterIds: canisterIdMap(core.getInput('canister-ids', { trimWhitespace: false })),
+    canisterIds: canisterIdMap(core.getInput('canister-ids', { trimWhitespace: false }), 'canister-ids'),
     proxy: core.getInput('proxy') || undefined,
     computeLimitSeconds,
     memoryLimitMb: intInput('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
@@ -115,30 +115,4 @@ function shardInput(raw: string): { index: number; count: number } | undefined {
   const shard = parseShard(raw)
   if (!shard) throw new OptionError('shard', `expected 'i/n' with 1 <= i <= n (e.g. 2/4), got '${raw}'`)
   return shard
-}
-
-/** A JSON or YAML map of canister name → principal text. */
-export function canisterIdMap(raw: string): Record<string, string> {
-  if (!raw.trim()) return {}
-  let parsed: unknown
-  try {
-    parsed = parseYaml(raw)
-  } catch (error) {
-    throw new OptionError(
-      'canister-ids',
-      `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`,
-    )
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new OptionError(
-      'canister-ids',
-      'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
-    )
-  const ids: Record<string, string> = {}
-  for (const [name, id] of Object.entries(parsed)) {
-    if (typeof id !== 'string' || !id.trim())
-      throw new OptionError('canister-ids', `the ID of canister '${name}' must be a principal as text`)
-    ids[name] = id.trim()
-  }
-  return ids
 }

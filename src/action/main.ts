@@ -1,25 +1,64 @@
-// The Action: inputs → sync → outputs. A thin edge over the pipeline the CLI also uses.
-import { existsSync } from 'node:fs'
+// The Action: inputs → sync → outputs, summary and annotations. A thin edge over the pipeline the CLI
+// also uses; the only module that knows about GitHub.
 import { join } from 'node:path'
 
 import * as core from '@actions/core'
 
+import { type SyncResult, failedCanistersMessage } from '../report/result.js'
+import { runSync } from '../sync.js'
+import { annotateError } from './annotations.js'
 import { getInputs } from './inputs.js'
+import { actionObserver } from './observer.js'
+import { renderSummary } from './summary.js'
 
 export async function run(): Promise<void> {
-  process.on('unhandledRejection', (reason) => {
-    core.setFailed(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`)
+  const fail = (message: string): never => {
+    core.setFailed(message)
     process.exit(1)
-  })
+  }
+  process.on('unhandledRejection', (reason) =>
+    fail(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`),
+  )
+  process.on('uncaughtException', (error) => fail(`uncaught exception: ${error.message}`))
+
+  let secrets: string[] = []
   try {
     const options = getInputs()
-    const manifest = join(options.projectDir, 'icp.yaml')
-    if (!existsSync(manifest)) throw new Error(`project manifest not found in ${options.projectDir}`)
-    // The sync pipeline lands with the end-to-end issue; until then say so instead of pretending.
-    throw new Error('running sync steps is not implemented yet in this build of icp-sync-action')
+    secrets = [options.identityPem, options.identityPassword].filter((s): s is string => Boolean(s))
+    const cacheDir = join(process.env.RUNNER_TEMP ?? process.cwd(), 'icp-sync-cache')
+    const result = await runSync(options, {
+      observer: actionObserver(options.parallel, (text) => redact(text, secrets)),
+      cacheDir,
+      processEnv: process.env,
+    })
+    await publish(result, options.summary, secrets)
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    core.setFailed(redact(error instanceof Error ? error.message : String(error), secrets))
   }
-  // Agents and workers must not keep the runner's Node alive.
+  // Agents, sockets and workers must not keep the runner's Node alive.
   process.exit(process.exitCode ?? 0)
+}
+
+async function publish(result: SyncResult, summary: boolean, secrets: string[]): Promise<void> {
+  if (result.error) annotateError(result.error, 'icp-sync', (text) => redact(text, secrets))
+  core.setOutput('result', redact(JSON.stringify(result), secrets))
+  core.setOutput('synced', result.synced.join(','))
+  core.setOutput('failed', result.failed.join(','))
+  if (summary && process.env.GITHUB_STEP_SUMMARY) {
+    await core.summary.addRaw(redact(renderSummary(result), secrets)).write()
+  }
+  if (result.error)
+    process.exitCode = 1 // already annotated above, with its position
+  else if (result.failed.length > 0) core.setFailed(failedCanistersMessage(result.failed))
+}
+
+/** Defence in depth: nothing we write to a file the runner does not mask may carry a secret. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text
+  for (const secret of secrets) {
+    for (const piece of [secret, ...secret.split(/\r?\n/).map((l) => l.trim())]) {
+      if (piece.length >= 8) out = out.split(piece).join('***')
+    }
+  }
+  return out
 }

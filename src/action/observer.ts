@@ -1,0 +1,50 @@
+// Live log for the Actions runner: one group per canister step. With parallel canisters the runner
+// cannot nest interleaved groups, so each step's lines are held and printed as a group when it ends.
+import * as core from '@actions/core'
+
+import type { CanisterRef, StepRef, SyncObserver } from '../report/observer.js'
+import type { CanisterResult, StepResult } from '../report/result.js'
+import { failureDump, persistentLines } from '../report/text.js'
+import { annotateError } from './annotations.js'
+
+export function actionObserver(parallel: number, redact: (text: string) => string): SyncObserver {
+  const live = parallel <= 1
+  const held = new Map<string, string[]>()
+  const key = (canister: CanisterRef, step: StepRef): string => `${canister.name}\u0000${step.index}`
+  const title = (canister: CanisterRef, step: StepRef): string =>
+    `[${canister.name}] Syncing: ${step.label} ${step.index} of ${step.total}`
+  const outcome = (result: StepResult): string =>
+    `${result.status === 'ok' ? 'done' : result.status} in ${(result.durationMs / 1000).toFixed(2)} s` +
+    (result.kind === 'plugin' ? `, ${result.calls} canister call(s)` : '')
+
+  return {
+    info: (message) => core.info(message),
+    warning: (message) => core.warning(message),
+    stepStarted(canister, step) {
+      if (live) core.startGroup(title(canister, step))
+      else held.set(key(canister, step), [])
+    },
+    line(canister, step, _stream, line) {
+      if (live) core.info(line)
+      else held.get(key(canister, step))?.push(line)
+    },
+    stepFinished(canister, step, result) {
+      if (!live) {
+        core.startGroup(title(canister, step))
+        for (const line of held.get(key(canister, step)) ?? []) core.info(line)
+        held.delete(key(canister, step))
+      }
+      core.info(`[${canister.name}] step ${step.index} ${outcome(result)}`)
+      core.endGroup()
+    },
+    canisterFinished(result: CanisterResult) {
+      if (result.status === 'synced') {
+        core.info(`Synced successfully: ${result.id}`)
+        for (const line of persistentLines(result)) core.info(line)
+        return
+      }
+      for (const line of failureDump(result)) core.info(line)
+      if (result.error) annotateError(result.error, `Sync of canister ${result.name} failed`, redact)
+    },
+  }
+}

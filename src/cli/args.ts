@@ -1,0 +1,157 @@
+// Command-line arguments → SyncOptions. Kept apart from the entry so it can be tested without running.
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+import {
+  COMPUTE_LIMIT_ENV,
+  DEFAULT_COMPUTE_LIMIT_SECONDS,
+  DEFAULT_MEMORY_LIMIT_MB,
+  OptionError,
+  type SyncOptions,
+  canisterIdMap,
+  computeLimitError,
+  parseComputeLimit,
+  parseNameList,
+  parsePositiveInt,
+  parseShard,
+} from '../options.js'
+
+export const USAGE = `usage: icp-sync [sync] [CANISTER...] [options]     run the sync steps of an icp.yaml project
+       icp-sync inspect <plugin.wasm>                transpile a plugin; show its sha256, imports and exports
+
+options:
+  -e, --environment <name>          environment to sync (default: $ICP_ENVIRONMENT or local)
+  -p, --project-dir <dir>           directory holding icp.yaml (default: .)
+      --identity-pem-file <file>    signing identity PEM (default: anonymous)
+      --identity-password-file <f>  password of an encrypted PEM
+      --network-url <url>           override the network's API URL
+      --root-key <mainnet|fetch|hex> override the network's root key
+      --canister-ids <json|@file>   canister IDs (JSON or YAML map), merged over .icp/ mappings
+      --proxy <principal>           proxy canister for update calls with direct: false
+      --compute-limit-seconds <n>   plugin compute budget (default: $${COMPUTE_LIMIT_ENV} or ${DEFAULT_COMPUTE_LIMIT_SECONDS})
+      --memory-limit-mb <n>         plugin memory cap (default: ${DEFAULT_MEMORY_LIMIT_MB})
+      --parallel <n>                canisters synced at once (default: 1)
+      --script-steps <run|skip>     run script steps or skip them (default: run)
+      --shard <i/n>                 sync only this share of the canisters
+      --cache-dir <dir>             plugin and transpile cache (default: $ICP_SYNC_CACHE_DIR or ~/.cache/icp-sync)
+      --json                        print the result as JSON on stdout
+  -h, --help`
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ICP_SYNC_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'icp-sync')
+}
+
+export class UsageError extends Error {}
+
+export function parseCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): {
+  command: 'sync' | 'inspect' | 'help'
+  options?: SyncOptions
+  json: boolean
+  cacheDir: string
+  file?: string
+} {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      environment: { type: 'string', short: 'e' },
+      'project-dir': { type: 'string', short: 'p' },
+      'identity-pem-file': { type: 'string' },
+      'identity-password-file': { type: 'string' },
+      'network-url': { type: 'string' },
+      'root-key': { type: 'string' },
+      'canister-ids': { type: 'string' },
+      proxy: { type: 'string' },
+      'compute-limit-seconds': { type: 'string' },
+      'memory-limit-mb': { type: 'string' },
+      parallel: { type: 'string' },
+      'script-steps': { type: 'string' },
+      shard: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  const cacheDir = values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(env)
+  if (values.help) return { command: 'help', json: false, cacheDir }
+  const [first, ...rest] = positionals
+  if (first === 'inspect') {
+    if (rest.length !== 1) throw new UsageError('inspect takes exactly one plugin file')
+    return { command: 'inspect', file: rest[0], json: false, cacheDir }
+  }
+  const names = first === 'sync' ? rest : positionals
+
+  const int = (flag: string, fallback: number, max?: number): number => {
+    const raw = values[flag as keyof typeof values] as string | undefined
+    if (raw === undefined) return fallback
+    const value = parsePositiveInt(raw, max)
+    if (value === undefined)
+      throw new OptionError(
+        `--${flag}`,
+        `expected a whole number${max ? ` from 1 to ${max}` : ''}, got '${raw}'`,
+      )
+    return value
+  }
+  let computeLimitSeconds = DEFAULT_COMPUTE_LIMIT_SECONDS
+  if (values['compute-limit-seconds'] !== undefined) {
+    computeLimitSeconds = int('compute-limit-seconds', DEFAULT_COMPUTE_LIMIT_SECONDS)
+  } else if (env[COMPUTE_LIMIT_ENV] !== undefined) {
+    const value = parseComputeLimit(env[COMPUTE_LIMIT_ENV] ?? '')
+    if (value === undefined)
+      throw new OptionError(COMPUTE_LIMIT_ENV, computeLimitError(env[COMPUTE_LIMIT_ENV] ?? ''))
+    computeLimitSeconds = value
+  }
+  const scriptSteps = values['script-steps'] ?? 'run'
+  if (scriptSteps !== 'run' && scriptSteps !== 'skip')
+    throw new OptionError('--script-steps', `expected run or skip, got '${scriptSteps}'`)
+  let shard
+  if (values.shard !== undefined) {
+    shard = parseShard(values.shard)
+    if (!shard) throw new OptionError('--shard', `expected 'i/n' with 1 <= i <= n, got '${values.shard}'`)
+  }
+  const idsRaw = values['canister-ids']
+  const options: SyncOptions = {
+    projectDir: resolve(values['project-dir'] ?? '.'),
+    environment: values.environment ?? env.ICP_ENVIRONMENT ?? 'local',
+    canisters: names.flatMap(parseNameList),
+    identityPem: values['identity-pem-file']
+      ? readSecretFile('--identity-pem-file', values['identity-pem-file'])
+      : undefined,
+    identityPassword: values['identity-password-file']
+      ? readSecretFile('--identity-password-file', values['identity-password-file']).replace(/\r?\n$/, '')
+      : undefined,
+    networkUrl: values['network-url'],
+    rootKey: values['root-key'],
+    canisterIds: idsRaw
+      ? canisterIdMap(
+          idsRaw.startsWith('@') ? readSecretFile('--canister-ids', idsRaw.slice(1)) : idsRaw,
+          '--canister-ids',
+        )
+      : {},
+    proxy: values.proxy,
+    computeLimitSeconds,
+    memoryLimitMb: int('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
+    parallel: int('parallel', 1, 64),
+    scriptSteps,
+    cache: true,
+    summary: false,
+    shard,
+  }
+  return { command: 'sync', options, json: values.json ?? false, cacheDir }
+}
+
+function readSecretFile(flag: string, file: string): string {
+  try {
+    return readFileSync(resolve(file), 'utf8')
+  } catch (error) {
+    throw new OptionError(
+      flag,
+      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
+  }
+}

@@ -1,0 +1,118 @@
+// The result of one sync run: what the `result` output, the CLI's --json, the job summary and the
+// exit code are all made from. Plain data, JSON-serialisable.
+
+export interface SourcePosition {
+  file: string
+  line: number
+  column: number
+}
+
+/** An error as icp prints it: a message and its "caused by" chain, plus where in icp.yaml it points. */
+export interface ErrorInfo {
+  message: string
+  causes: string[]
+  kind?: string
+  position?: SourcePosition
+}
+
+export interface CallTraceEntry {
+  method: string
+  route: 'direct' | 'proxy'
+  target: string
+  callType: 'update' | 'query' | 'metadata'
+  argBytes: number
+  replyBytes: number
+  ms: number
+  outcome: 'ok' | 'error'
+  error?: string
+}
+
+export interface PluginInfo {
+  source: 'path' | 'url'
+  location: string
+  sha256: string
+  interfaceVersion?: string
+  downloadCacheHit: boolean
+  transpileCacheHit: boolean
+  transpileMs: number
+  instantiateMs: number
+  execMs: number
+  computeMs: number
+  callMs: number
+}
+
+export interface StepResult {
+  index: number
+  kind: 'script' | 'plugin'
+  label: string
+  status: 'ok' | 'failed' | 'skipped'
+  durationMs: number
+  position?: SourcePosition
+  plugin?: PluginInfo
+  calls: number
+  callTrace: CallTraceEntry[]
+  /** Plugin stderr lines icp prints after success as `[<canister>] <line>`. */
+  persistentStderr: string[]
+  /** The step's captured lines (bounded), for the failure dump. */
+  output: string[]
+  error?: ErrorInfo
+}
+
+export interface CanisterResult {
+  name: string
+  id: string
+  status: 'synced' | 'failed'
+  durationMs: number
+  steps: StepResult[]
+  warnings: string[]
+  error?: ErrorInfo
+}
+
+export interface SyncResult {
+  ok: boolean
+  environment: string
+  network?: string
+  identityPrincipal?: string
+  durationMs: number
+  canisters: CanisterResult[]
+  synced: string[]
+  failed: string[]
+  warnings: string[]
+  /** A failure before any canister ran (manifest, identity, network). */
+  error?: ErrorInfo
+}
+
+/** icp's closing line when canisters failed. */
+export function failedCanistersMessage(names: string[]): string {
+  return `Canister(s) [${names.map((name) => JSON.stringify(name)).join(', ')}] failed to sync.`
+}
+
+/** Turns anything thrown into an ErrorInfo, following `cause` links. */
+export function errorInfo(error: unknown, kind?: string): ErrorInfo {
+  const chain: string[] = []
+  let current: unknown = error
+  let position: SourcePosition | undefined
+  for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
+    if (current instanceof Error) {
+      chain.push(current.message)
+      position ??= positionOf(current)
+      current = current.cause
+    } else {
+      chain.push(String(current))
+      break
+    }
+  }
+  const [message = 'unknown error', ...causes] = chain
+  return { message, causes, ...(kind ? { kind } : {}), ...(position ? { position } : {}) }
+}
+
+function positionOf(error: Error): SourcePosition | undefined {
+  const candidate = error as Error & { file?: unknown; line?: unknown; column?: unknown }
+  if (typeof candidate.file === 'string' && typeof candidate.line === 'number')
+    return {
+      file: candidate.file,
+      line: candidate.line,
+      column: typeof candidate.column === 'number' ? candidate.column : 1,
+    }
+  return undefined
+}

@@ -1,0 +1,305 @@
+// The pipeline both edges share: manifest → plan → run → result.
+// Canisters run up to `parallel` at once; the steps of one canister run in order and stop at the first
+// failure; one canister failing never stops the others (as icp sync).
+import { join } from 'node:path'
+
+import {
+  canisterCaller,
+  checkCanisterRunning,
+  connect,
+  type CallRecord,
+  type IcConnection,
+} from './ic/index.js'
+import { loadIdentity, type LoadedIdentity } from './identity/index.js'
+import type { SyncOptions } from './options.js'
+import { runPlugin } from './plugin/index.js'
+import { resolvePluginSource } from './plugin/source.js'
+import {
+  loadProject,
+  planSync,
+  type PlannedCanister,
+  type PlannedStep,
+  type SyncPlan,
+} from './project/index.js'
+import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
+import {
+  type CallTraceEntry,
+  type CanisterResult,
+  type StepResult,
+  type SyncResult,
+  errorInfo,
+} from './report/result.js'
+import { runScript } from './steps/script.js'
+import { mapBounded } from './util/pool.js'
+
+export interface SyncEnvironment {
+  observer: SyncObserver
+  /** Root of the on-disk caches: plugins/ (content-addressed .wasm), transpiled/, recipes/. */
+  cacheDir: string
+  /** Downloads a URL to a file; the Action passes one built on @actions/tool-cache. */
+  download?: (url: string, dest: string) => Promise<void>
+  /** The environment scripts start from (secrets are withheld by the script runner). */
+  processEnv?: NodeJS.ProcessEnv
+}
+
+/** Lines of a step's output kept for the failure dump. */
+const OUTPUT_LINES_KEPT = 200
+
+export async function runSync(options: SyncOptions, environment: SyncEnvironment): Promise<SyncResult> {
+  const started = performance.now()
+  const { observer } = environment
+  const result: SyncResult = {
+    ok: false,
+    environment: options.environment,
+    durationMs: 0,
+    canisters: [],
+    synced: [],
+    failed: [],
+    warnings: [],
+  }
+  const warn = (message: string): void => {
+    result.warnings.push(message)
+    observer.warning(message)
+  }
+  const finish = (): SyncResult => {
+    result.durationMs = Math.round(performance.now() - started)
+    result.synced = result.canisters.filter((c) => c.status === 'synced').map((c) => c.name)
+    result.failed = result.canisters.filter((c) => c.status === 'failed').map((c) => c.name)
+    result.ok = !result.error && result.failed.length === 0
+    return result
+  }
+
+  let plan: SyncPlan
+  let identity: LoadedIdentity
+  let connection: IcConnection
+  try {
+    const project = await loadProject(options.projectDir)
+    plan = await planSync(project, {
+      environment: options.environment,
+      canisters: options.canisters,
+      canisterIds: options.canisterIds,
+      shard: options.shard,
+    })
+    result.network = plan.network.name
+    if (plan.canisters.length === 0) {
+      observer.info('No canisters have sync steps configured')
+      return finish()
+    }
+    identity = await loadIdentity({ pem: options.identityPem, password: options.identityPassword })
+    identity.warnings.forEach(warn)
+    result.identityPrincipal = identity.principal
+    connection = await connect({
+      apiUrl: options.networkUrl ?? plan.network.apiUrl,
+      rootKey: options.rootKey ?? plan.network.rootKey,
+      identity,
+    })
+    connection.warnings.forEach(warn)
+  } catch (error) {
+    result.error = errorInfo(error)
+    return finish()
+  }
+
+  const apiUrl = options.networkUrl ?? plan.network.apiUrl
+  const canisterIds = Object.entries(plan.canisterIds).map(([name, id]) => ({ name, id }))
+  observer.info('Syncing canisters:')
+  result.canisters = await mapBounded(plan.canisters, options.parallel, (canister) =>
+    syncCanister(canister, {
+      options,
+      environment,
+      plan,
+      identity,
+      connection,
+      apiUrl,
+      canisterIds,
+    }),
+  )
+  return finish()
+}
+
+interface CanisterContext {
+  options: SyncOptions
+  environment: SyncEnvironment
+  plan: SyncPlan
+  identity: LoadedIdentity
+  connection: IcConnection
+  apiUrl: string
+  canisterIds: Array<{ name: string; id: string }>
+}
+
+async function syncCanister(canister: PlannedCanister, context: CanisterContext): Promise<CanisterResult> {
+  const started = performance.now()
+  const ref: CanisterRef = { name: canister.name, id: canister.id }
+  const result: CanisterResult = {
+    name: canister.name,
+    id: canister.id,
+    status: 'synced',
+    durationMs: 0,
+    steps: [],
+    warnings: [],
+  }
+  try {
+    const running = await checkCanisterRunning(context.connection, canister.id, {
+      proxy: context.options.proxy,
+    })
+    if (running.warning) {
+      result.warnings.push(running.warning)
+      context.environment.observer.warning(`[${canister.name}] ${running.warning}`)
+    }
+  } catch (error) {
+    result.status = 'failed'
+    result.error = errorInfo(error)
+  }
+
+  for (const [index, step] of canister.steps.entries()) {
+    const stepRef: StepRef = { index: index + 1, total: canister.steps.length, label: step.label }
+    if (result.status === 'failed') {
+      result.steps.push(skippedStep(step, index))
+      continue
+    }
+    context.environment.observer.stepStarted(ref, stepRef)
+    const stepResult = await runStep(step, index, canister, ref, stepRef, context)
+    result.steps.push(stepResult)
+    context.environment.observer.stepFinished(ref, stepRef, stepResult)
+    if (stepResult.status === 'failed') {
+      result.status = 'failed'
+      result.error = stepResult.error
+    }
+  }
+  result.durationMs = Math.round(performance.now() - started)
+  context.environment.observer.canisterFinished(result)
+  return result
+}
+
+function skippedStep(step: PlannedStep, index: number): StepResult {
+  return {
+    index: index + 1,
+    kind: step.kind,
+    label: step.label,
+    status: 'skipped',
+    durationMs: 0,
+    position: step.position,
+    calls: 0,
+    callTrace: [],
+    persistentStderr: [],
+    output: [],
+  }
+}
+
+async function runStep(
+  step: PlannedStep,
+  index: number,
+  canister: PlannedCanister,
+  ref: CanisterRef,
+  stepRef: StepRef,
+  context: CanisterContext,
+): Promise<StepResult> {
+  const started = performance.now()
+  const result = skippedStep(step, index)
+  const keep = (line: string): void => {
+    result.output.push(line)
+    if (result.output.length > OUTPUT_LINES_KEPT) result.output.shift()
+  }
+  const onLine = (stream: 'stdout' | 'stderr', line: string): void => {
+    keep(line)
+    context.environment.observer.line(ref, stepRef, stream, line)
+  }
+  try {
+    if (step.kind === 'script') {
+      if (context.options.scriptSteps === 'skip') {
+        context.environment.observer.info(`[${canister.name}] skipping ${step.label} (script-steps: skip)`)
+        return result
+      }
+      await runScript(step.commands, {
+        canisterDir: canister.dir,
+        environment: context.plan.environment,
+        network: context.plan.network.name,
+        canisterId: canister.id,
+        canisterIds: context.plan.canisterIds,
+        baseEnv: context.environment.processEnv ?? process.env,
+        onLine,
+      })
+    } else {
+      await runPluginStep(step, canister, result, onLine, context)
+    }
+    if (result.status !== 'failed') result.status = 'ok'
+  } catch (error) {
+    result.status = 'failed'
+    result.error = { ...errorInfo(error), position: step.position }
+  }
+  result.durationMs = Math.round(performance.now() - started)
+  return result
+}
+
+async function runPluginStep(
+  step: Extract<PlannedStep, { kind: 'plugin' }>,
+  canister: PlannedCanister,
+  result: StepResult,
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+  context: CanisterContext,
+): Promise<void> {
+  const { options, environment } = context
+  const source = await resolvePluginSource({
+    source: step.source,
+    sha256: step.sha256,
+    canisterDir: canister.dir,
+    cacheDir: join(environment.cacheDir, 'plugins'),
+    download: environment.download,
+    onProgress: (line) => onLine('stdout', line),
+  })
+  const trace: CallTraceEntry[] = []
+  const caller = canisterCaller(context.connection, {
+    proxy: options.proxy,
+    recorder: { record: (call: CallRecord) => void trace.push(call) },
+  })
+  const run = await runPlugin({
+    component: source.bytes,
+    pluginLabel: step.label,
+    pluginPath: source.location,
+    canisterDir: canister.dir,
+    projectDir: options.projectDir,
+    dirs: step.dirs,
+    files: step.files,
+    fields: step.fields,
+    callable: step.canisters,
+    input: {
+      canisterId: canister.id,
+      environment: context.plan.environment,
+      identityPrincipal: context.identity.principal,
+      proxyCanisterId: options.proxy,
+      apiUrl: context.apiUrl,
+      gatewayUrl: context.plan.network.gatewayUrl,
+      canisterIds: context.canisterIds,
+    },
+    canisterCall: caller.canisterCall,
+    metadataSection: caller.metadataSection,
+    limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
+    cacheDir: join(environment.cacheDir, 'transpiled'),
+    onLine,
+  })
+  result.plugin = {
+    source: 'url' in step.source ? 'url' : 'path',
+    location: source.location,
+    sha256: source.sha256,
+    interfaceVersion: run.interfaceVersion,
+    downloadCacheHit: source.cacheHit,
+    transpileCacheHit: run.timings.cacheHit,
+    transpileMs: Math.round(run.timings.transpileMs),
+    instantiateMs: Math.round(run.timings.instantiateMs),
+    execMs: Math.round(run.timings.execMs),
+    computeMs: Math.round(run.timings.computeMs),
+    callMs: Math.round(run.timings.callMs),
+  }
+  result.calls = run.calls
+  result.callTrace = trace
+  result.persistentStderr = run.persistentStderr
+  if (!run.ok) {
+    const cause = run.error ?? { message: 'the plugin failed', causes: [], kind: 'host' }
+    result.status = 'failed'
+    result.error = {
+      message: 'failed to run plugin',
+      causes: [cause.message, ...cause.causes],
+      kind: cause.kind,
+      position: step.position,
+    }
+  }
+}
