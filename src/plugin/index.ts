@@ -213,7 +213,10 @@ function resolveTarget(
 function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['error'] {
   const end: RunEnd = run.end
   const execFailed = `failed to call exec() on plugin at ${req.pluginPath}`
-  const stderrTail = run.capture.persistentStderr.slice(-5).map((line) => `stderr: ${line}`)
+  const stderrTail = run.capture.persistentStderr
+    .filter((line) => line.trim() !== '')
+    .slice(-5)
+    .map((line) => `stderr: ${line}`)
   const memoryCapBytes = req.limits.memoryMb * 1024 * 1024
   const nearCap = (bytes: number) => bytes >= memoryCapBytes * 0.9
   const memoryError = {
