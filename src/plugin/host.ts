@@ -1,0 +1,281 @@
+// Main-thread side of a plugin run: one fresh Worker per run, the canister-call bridge (the worker
+// blocks in Atomics.wait while we await the caller's async handler), budgets enforced by terminating
+// the worker, and output capture.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads'
+
+import { LineCapture, MAX_PLUGIN_OUTPUT } from './output.js'
+import {
+  DROPPED_INDEX,
+  SHARED_BYTES,
+  STATE_INDEX,
+  type GuestCallRequest,
+  type GuestMetadataRequest,
+  type GuestTarget,
+  type HostReply,
+  type WorkerData,
+  type WorkerMessage,
+  type WorkerOutcome,
+} from './protocol.js'
+import type { TranspiledPlugin } from './transpile.js'
+import type {
+  CallOutcome,
+  InterfaceVersion,
+  MetadataOutcome,
+  MetadataRequest,
+  PluginCallRequest,
+  RunLimits,
+} from './types.js'
+import { COMPUTE_LIMIT_ENV } from '../options.js'
+
+/** How often the watchdog looks at the budgets. */
+const WATCHDOG_MS = 20
+
+export interface WorkerRunRequest {
+  plugin: TranspiledPlugin
+  version: InterfaceVersion
+  preopens: Array<{ guest: string; host: string }>
+  execInput: unknown
+  limits: RunLimits
+  /** Resolves a 0.2.0 call target; returns an error text for names the step may not call. */
+  resolveTarget: (target: GuestTarget | undefined) => { id: string; name?: string } | { err: string }
+  canisterCall: (req: PluginCallRequest) => Promise<CallOutcome>
+  metadataSection: (req: MetadataRequest) => Promise<MetadataOutcome>
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+}
+
+export type RunEnd =
+  | { kind: 'outcome'; outcome: WorkerOutcome; memoryBytes: number }
+  | { kind: 'compute-limit' | 'wall-limit' }
+  | { kind: 'worker-error'; message: string; code?: string }
+
+export interface WorkerRunResult {
+  end: RunEnd
+  capture: LineCapture
+  calls: number
+  instantiateMs: number
+  execMs: number
+  computeMs: number
+  callMs: number
+}
+
+// ---- compiled core modules: compile once per process (WebAssembly.Module can go to Workers as is) ----
+
+const MODULE_CACHE_ENTRIES = 8
+const compiled = new Map<string, Promise<Record<string, WebAssembly.Module>>>()
+
+export function compileCoreModules(plugin: TranspiledPlugin): Promise<Record<string, WebAssembly.Module>> {
+  let entry = compiled.get(plugin.dir)
+  if (entry) {
+    compiled.delete(plugin.dir) // re-insert: most recently used last
+    compiled.set(plugin.dir, entry)
+    return entry
+  }
+  entry = (async () => {
+    const modules: Record<string, WebAssembly.Module> = {}
+    for (const name of plugin.coreModules)
+      modules[name] = await WebAssembly.compile(await readFile(join(plugin.dir, name)))
+    return modules
+  })()
+  entry.catch(() => compiled.delete(plugin.dir))
+  compiled.set(plugin.dir, entry)
+  while (compiled.size > MODULE_CACHE_ENTRIES) compiled.delete(compiled.keys().next().value!)
+  return entry
+}
+
+// ---- memory cap ----
+
+let memoryPagesFlag: number | undefined
+
+/**
+ * Caps every wasm memory in this process at `memoryMb` (64 KiB pages). Worker `resourceLimits` do not
+ * bound wasm memory; v8's flag does, process-wide, and is read when a memory is created or grown.
+ */
+export function applyMemoryCap(memoryMb: number): void {
+  const pages = Math.max(1, Math.min(65536, Math.floor(memoryMb * 16)))
+  if (pages === memoryPagesFlag) return
+  setFlagsFromString(`--wasm-max-mem-pages=${pages}`)
+  memoryPagesFlag = pages
+}
+
+// ---- one run ----
+
+const WORKER_URL = new URL('./plugin-worker.js', import.meta.url)
+
+export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResult> {
+  applyMemoryCap(req.limits.memoryMb)
+  const modules = await compileCoreModules(req.plugin)
+  const capture = new LineCapture(req.onLine)
+  const shared = new SharedArrayBuffer(SHARED_BYTES)
+  const state = new Int32Array(shared, 0, 1)
+  const dropped = new BigInt64Array(shared, 8, 2)
+  const { port1: port, port2 } = new MessageChannel()
+  const data: WorkerData = {
+    modulePath: req.plugin.modulePath,
+    modules,
+    preopens: req.preopens,
+    execInput: req.execInput,
+    version: req.version,
+    port: port2,
+    shared,
+    outputCap: MAX_PLUGIN_OUTPUT,
+  }
+  const worker = new Worker(WORKER_URL, {
+    workerData: data,
+    transferList: [port2],
+    env: {},
+    argv: [],
+    execArgv: [],
+    stdout: true,
+    stderr: true,
+    // Bounds the worker's own JS heap (our WASI objects, the jco glue); wasm memory is capped above.
+    resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
+  })
+  // The worker's own console must never reach our stdout; plugin output travels over the port.
+  worker.stdout.resume()
+  worker.stderr.resume()
+
+  const spawned = performance.now()
+  let runStarted: number | undefined
+  let callStarted: number | undefined
+  let callMs = 0
+  let calls = 0
+  let instantiateMs = 0
+  let execMs = 0
+  let end: RunEnd | undefined
+  let endedAt: number | undefined
+  let settle!: () => void
+  const finished = new Promise<void>((resolve) => (settle = resolve))
+
+  const computeMs = (now = performance.now()) =>
+    runStarted === undefined ? 0 : now - runStarted - callMs - (callStarted === undefined ? 0 : now - callStarted)
+
+  const stop = (why: RunEnd) => {
+    if (end) return
+    end = why
+    endedAt = performance.now()
+    void worker.terminate()
+  }
+
+  const reply = (message: HostReply) => {
+    if (callStarted !== undefined) callMs += performance.now() - callStarted
+    callStarted = undefined
+    if (end) return
+    port.postMessage(message)
+    Atomics.store(state, STATE_INDEX, 1)
+    Atomics.notify(state, STATE_INDEX)
+  }
+
+  const serveCall = async (guest: GuestCallRequest) => {
+    calls++
+    const target = req.resolveTarget(guest.target)
+    if ('err' in target) return reply({ err: target.err })
+    let outcome: CallOutcome
+    try {
+      outcome = await req.canisterCall({
+        targetCanisterId: target.id,
+        targetName: target.name,
+        method: guest.method,
+        arg: guest.arg,
+        callType: guest.callType,
+        direct: guest.direct,
+        cycles: guest.cycles,
+      })
+    } catch (error) {
+      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
+    }
+    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
+  }
+
+  const serveMetadata = async (guest: GuestMetadataRequest) => {
+    calls++
+    const target = req.resolveTarget(guest.target)
+    if ('err' in target) return reply({ err: target.err })
+    let outcome: MetadataOutcome
+    try {
+      outcome = await req.metadataSection({
+        targetCanisterId: target.id,
+        targetName: target.name,
+        name: guest.name,
+        direct: guest.direct,
+      })
+    } catch (error) {
+      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
+    }
+    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
+  }
+
+  const handle = (message: WorkerMessage) => {
+    switch (message.t) {
+      case 'out':
+        capture.write(message.stream, message.bytes)
+        break
+      case 'instantiating':
+        runStarted = performance.now()
+        break
+      case 'running':
+        instantiateMs = message.instantiateMs
+        break
+      case 'call':
+        callStarted = performance.now()
+        void serveCall(message.req)
+        break
+      case 'metadata':
+        callStarted = performance.now()
+        void serveMetadata(message.req)
+        break
+      case 'done':
+        execMs = message.execMs
+        if (!end) {
+          end = { kind: 'outcome', outcome: message.outcome, memoryBytes: message.memoryBytes }
+          endedAt = performance.now()
+        }
+        void worker.terminate()
+        break
+    }
+  }
+  port.on('message', handle)
+
+  const watchdog = setInterval(() => {
+    const now = performance.now()
+    if (computeMs(now) > req.limits.computeSeconds * 1000) stop({ kind: 'compute-limit' })
+    else if (req.limits.wallSeconds !== undefined && now - spawned > req.limits.wallSeconds * 1000)
+      stop({ kind: 'wall-limit' })
+  }, WATCHDOG_MS)
+
+  worker.on('error', (error: Error & { code?: string }) =>
+    stop({ kind: 'worker-error', message: error.message, code: error.code }),
+  )
+  worker.on('exit', () => settle())
+  await finished
+  clearInterval(watchdog)
+  const stoppedAt = performance.now()
+  // Output the worker posted before it stopped may still sit in the port's queue.
+  port.off('message', handle)
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const message = m.message as WorkerMessage
+    if (message.t === 'out') capture.write(message.stream, message.bytes)
+  }
+  port.close()
+  capture.finish({
+    stdout: Number(dropped[DROPPED_INDEX.stdout - 1]),
+    stderr: Number(dropped[DROPPED_INDEX.stderr - 1]),
+  })
+  if (execMs === 0 && runStarted !== undefined) execMs = stoppedAt - runStarted - instantiateMs
+  return {
+    end: end ?? { kind: 'worker-error', message: 'the plugin worker exited without reporting' },
+    capture,
+    calls,
+    instantiateMs,
+    execMs,
+    computeMs: computeMs(endedAt ?? stoppedAt),
+    callMs,
+  }
+}
+
+/** icp-cli's compute-limit text (icp-cli-compat.md §4.5). */
+export function computeLimitMessage(seconds: number): string {
+  return `plugin exceeded the ${seconds}s compute-time limit. If this plugin legitimately needs more compute time (e.g. brotli-compressing a large asset bundle), raise the limit by setting ${COMPUTE_LIMIT_ENV} above ${seconds}s.`
+}

@@ -1,0 +1,269 @@
+// The plugin sandbox's one door: runPlugin. Order of work (as icp-cli 1.5.0): load the component and
+// read its interface version, check the declared dirs/files for that version, vet imports, then run
+// `exec` once in a fresh worker under the budgets.
+import { DeclaredPathError, prepareDeclaredPaths, type PreparedPaths } from './paths.js'
+import { computeLimitMessage, runInWorker, type RunEnd, type WorkerRunResult } from './host.js'
+import {
+  ComponentFormatError,
+  SUPPORTED_INTERFACES_TEXT,
+  detectInterfaceVersion,
+  providedImportNames,
+  readComponentImports,
+  refusedImports,
+} from './interface.js'
+import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
+import type { GuestTarget } from './protocol.js'
+import type {
+  InterfaceVersion,
+  PluginErrorKind,
+  PluginRunResult,
+  RunPluginRequest,
+} from './types.js'
+import { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, computeLimitError, parseComputeLimit } from '../options.js'
+
+export type * from './types.js'
+export { computeLimitMessage } from './host.js'
+export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
+export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
+
+/** Default cap on each wasm memory of a plugin. */
+export const DEFAULT_PLUGIN_MEMORY_MB = 2048
+
+/**
+ * icp-cli's compute limit from the environment: unset → 60; otherwise trimmed positive integer, or
+ * throws with icp's text (it is checked before anything else runs).
+ */
+export function resolveComputeLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[COMPUTE_LIMIT_ENV]
+  if (raw === undefined) return DEFAULT_COMPUTE_LIMIT_SECONDS
+  const value = parseComputeLimit(raw)
+  if (value === undefined) throw new Error(computeLimitError(raw))
+  return value
+}
+
+class RunFailure extends Error {
+  constructor(
+    readonly kind: PluginErrorKind,
+    message: string,
+    readonly causes: string[] = [],
+  ) {
+    super(message)
+  }
+}
+
+/** Runs one plugin step. Never throws for plugin or input problems: they come back as `error`. */
+export async function runPlugin(req: RunPluginRequest): Promise<PluginRunResult> {
+  const result: PluginRunResult = {
+    ok: false,
+    persistentStderr: [],
+    output: [],
+    calls: 0,
+    timings: { transpileMs: 0, cacheHit: false, instantiateMs: 0, execMs: 0, computeMs: 0, callMs: 0 },
+  }
+  try {
+    const version = interfaceOf(req)
+    result.interfaceVersion = version
+    const paths = declaredPaths(req, version)
+    checkCallable(req)
+    const plugin = await transpile(req, version)
+    result.timings.transpileMs = plugin.transpileMs
+    result.timings.cacheHit = plugin.cacheHit
+    const run = await runInWorker({
+      plugin,
+      version,
+      preopens: paths.preopens,
+      execInput: execInput(req, version, paths),
+      limits: req.limits,
+      resolveTarget: (target) => resolveTarget(req, target),
+      canisterCall: req.canisterCall,
+      metadataSection: req.metadataSection,
+      onLine: req.onLine,
+    })
+    Object.assign(result.timings, {
+      instantiateMs: run.instantiateMs,
+      execMs: run.execMs,
+      computeMs: run.computeMs,
+      callMs: run.callMs,
+    })
+    result.calls = run.calls
+    result.output = run.capture.output
+    result.persistentStderr = run.capture.persistentStderr
+    const error = mapEnd(req, run)
+    if (error) result.error = error
+    else result.ok = true
+  } catch (error) {
+    if (error instanceof RunFailure || error instanceof DeclaredPathError)
+      result.error = { kind: error.kind, message: error.message, causes: error.causes }
+    else
+      result.error = {
+        kind: 'host',
+        message: `failed to run plugin at ${req.pluginPath}`,
+        causes: [(error as Error)?.message ?? String(error)],
+      }
+  }
+  return result
+}
+
+function interfaceOf(req: RunPluginRequest): InterfaceVersion {
+  let imports
+  try {
+    imports = readComponentImports(req.component)
+  } catch (error) {
+    if (error instanceof ComponentFormatError)
+      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [error.message])
+    throw error
+  }
+  const detected = detectInterfaceVersion(imports)
+  if (!detected.ok)
+    throw new RunFailure(
+      'unsupported-interface',
+      `wasm component at ${req.pluginPath} does not implement a supported sync-plugin interface (${detected.reason}). ${SUPPORTED_INTERFACES_TEXT}`,
+    )
+  const refused = refusedImports(imports, detected.version)
+  if (refused.length > 0)
+    throw new RunFailure('refused-import', `failed to instantiate wasm component at ${req.pluginPath}`, [
+      `the component imports ${refused.map((name) => `\`${name}\``).join(', ')}, which a sync plugin may not use (the host provides canister-call${detected.version === '0.2.0' ? ', canister-metadata-section' : ''} and WASI 0.2 io, clocks, random, cli and read-only filesystem; no network)`,
+    ])
+  return detected.version
+}
+
+function declaredPaths(req: RunPluginRequest, version: InterfaceVersion): PreparedPaths {
+  return prepareDeclaredPaths({
+    version,
+    pluginPath: req.pluginPath,
+    canisterDir: req.canisterDir,
+    projectDir: req.projectDir,
+    dirs: req.dirs,
+    files: req.files,
+  })
+}
+
+function checkCallable(req: RunPluginRequest): void {
+  for (const name of req.callable)
+    if (!req.input.canisterIds.some((entry) => entry.name === name))
+      throw new RunFailure(
+        'config',
+        `sync plugin lists canister '${name}' as callable, but no canister by that name is known in environment '${req.input.environment}'`,
+      )
+}
+
+async function transpile(req: RunPluginRequest, version: InterfaceVersion): Promise<TranspiledPlugin> {
+  let plugin: TranspiledPlugin
+  try {
+    plugin = await transpilePlugin(req.component, req.cacheDir)
+  } catch (error) {
+    if (error instanceof TranspileError)
+      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [error.message])
+    throw error
+  }
+  // Defence in depth: jco's own (unversioned) list must be covered by what the worker supplies.
+  const provided = providedImportNames(version)
+  const missing = plugin.imports.filter((name) => !provided.has(name))
+  if (missing.length > 0)
+    throw new RunFailure('refused-import', `failed to instantiate wasm component at ${req.pluginPath}`, [
+      `the component imports ${missing.map((name) => `\`${name}\``).join(', ')}, which a sync plugin may not use`,
+    ])
+  if (!plugin.exports.some(([name]) => name === 'exec'))
+    throw new RunFailure('instantiate', `failed to instantiate wasm component at ${req.pluginPath}`, [
+      'the component does not export `exec`',
+    ])
+  return plugin
+}
+
+function execInput(req: RunPluginRequest, version: InterfaceVersion, paths: PreparedPaths): unknown {
+  const { input } = req
+  if (version === '0.1.0')
+    return {
+      canisterId: input.canisterId,
+      environment: input.environment,
+      dirs: paths.dirs.map((dir) => dir.path),
+      files: paths.files.map(({ name, content }) => ({ name, content })),
+      identityPrincipal: input.identityPrincipal,
+      proxyCanisterId: input.proxyCanisterId,
+    }
+  return {
+    canisterId: input.canisterId,
+    environment: input.environment,
+    apiUrl: input.apiUrl,
+    gatewayUrl: input.gatewayUrl,
+    dirs: paths.dirs.map((dir) => ({ key: dir.key ?? dir.path, path: dir.path })),
+    files: paths.files.map(({ key, name, content }) => ({ key: key ?? name, name, content })),
+    fields: req.fields.map(({ name, value }) => ({ name, value })),
+    identityPrincipal: input.identityPrincipal,
+    proxyCanisterId: input.proxyCanisterId,
+    canisterIds: input.canisterIds.map(({ name, id }) => ({ name, id })),
+  }
+}
+
+/** 0.2.0 call targets: `host` is the synced canister; `name(n)` must be listed under `canisters:`. */
+function resolveTarget(
+  req: RunPluginRequest,
+  target: GuestTarget | undefined,
+): { id: string; name?: string } | { err: string } {
+  if (!target || target.tag === 'host') return { id: req.input.canisterId }
+  const name = target.val
+  const entry = req.input.canisterIds.find((candidate) => candidate.name === name)
+  if (!req.callable.includes(name) || !entry)
+    return {
+      err: `plugin is not permitted to call canister '${name}': declare it in the sync step's \`canisters\` list to allow it`,
+    }
+  return { id: entry.id, name }
+}
+
+function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['error'] {
+  const end: RunEnd = run.end
+  const execFailed = `failed to call exec() on plugin at ${req.pluginPath}`
+  const stderrTail = run.capture.persistentStderr
+    .filter((line) => line.trim() !== '')
+    .slice(-5)
+    .map((line) => `stderr: ${line}`)
+  const memoryCapBytes = req.limits.memoryMb * 1024 * 1024
+  const nearCap = (bytes: number) => bytes >= memoryCapBytes * 0.9
+  const memoryError = {
+    kind: 'memory-limit' as const,
+    message: execFailed,
+    causes: [
+      `plugin exceeded the ${req.limits.memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`,
+    ],
+  }
+  switch (end.kind) {
+    case 'compute-limit':
+      return { kind: 'compute-limit', message: execFailed, causes: [computeLimitMessage(req.limits.computeSeconds)] }
+    case 'wall-limit':
+      return {
+        kind: 'wall-limit',
+        message: execFailed,
+        causes: [
+          `plugin exceeded the ${req.limits.wallSeconds}s wall-clock limit (time spent in canister calls included); raise the wall-clock limit if it legitimately needs longer`,
+        ],
+      }
+    case 'worker-error':
+      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY') return memoryError
+      return { kind: 'host', message: execFailed, causes: [`the plugin worker failed: ${end.message}`] }
+    case 'outcome':
+      break
+  }
+  const { outcome } = end
+  switch (outcome.kind) {
+    case 'ok':
+      return undefined
+    case 'err':
+      if (nearCap(end.memoryBytes)) return memoryError
+      return { kind: 'plugin-error', message: `plugin returned error: ${outcome.message}`, causes: [] }
+    case 'exit':
+      return {
+        kind: 'trap',
+        message: execFailed,
+        causes: [`plugin called wasi:cli/exit with status ${outcome.code} (a sync plugin must return from exec)`],
+      }
+    case 'trap':
+      if (nearCap(end.memoryBytes)) return memoryError
+      return { kind: 'trap', message: execFailed, causes: [`error while executing: ${outcome.message}`, ...stderrTail] }
+    case 'instantiate':
+      return {
+        kind: 'instantiate',
+        message: `failed to instantiate wasm component at ${req.pluginPath}`,
+        causes: [outcome.message],
+      }
+  }
+}

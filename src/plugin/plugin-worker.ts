@@ -1,0 +1,125 @@
+// Runs inside a fresh worker_threads Worker, one plugin run per worker (env: {}, no argv). Instantiates
+// the transpiled component with our read-only WASI and a synchronous canister-call bridge, calls
+// `exec` once, reports the outcome and lets the host terminate us.
+import { receiveMessageOnPort, workerData } from 'node:worker_threads'
+import { pathToFileURL } from 'node:url'
+
+import {
+  DROPPED_INDEX,
+  STATE_INDEX,
+  type GuestCallRequest,
+  type GuestMetadataRequest,
+  type HostReply,
+  type WorkerData,
+  type WorkerMessage,
+  type WorkerOutcome,
+} from './protocol.js'
+import { PluginExit, createWasi } from './wasi/index.js'
+
+const data = workerData as WorkerData
+const { port } = data
+const state = new Int32Array(data.shared, 0, 1)
+const dropped = new BigInt64Array(data.shared, 8, 2)
+const accepted = { stdout: 0, stderr: 0 }
+
+function post(message: WorkerMessage): void {
+  port.postMessage(message)
+}
+
+/** icp's cap: at most `outputCap` bytes accepted per stream; the rest of a write and later ones counted. */
+function write(stream: 'stdout' | 'stderr', bytes: Uint8Array): void {
+  const room = data.outputCap - accepted[stream]
+  const take = Math.max(0, Math.min(room, bytes.length))
+  if (take > 0) {
+    accepted[stream] += take
+    post({ t: 'out', stream, bytes: take === bytes.length ? bytes : bytes.slice(0, take) })
+  }
+  if (take < bytes.length) Atomics.add(dropped, DROPPED_INDEX[stream] - 1, BigInt(bytes.length - take))
+}
+
+/** Synchronous for the guest: post the request, block until the host has answered. */
+function hostCall(message: WorkerMessage): HostReply {
+  Atomics.store(state, STATE_INDEX, 0)
+  post(message)
+  Atomics.wait(state, STATE_INDEX, 0)
+  const reply = receiveMessageOnPort(port)
+  if (!reply) throw new Error('canister-call bridge: woken without a reply')
+  return reply.message as HostReply
+}
+
+function canisterCall(req: GuestCallRequest) {
+  const reply = hostCall({ t: 'call', req })
+  if ('err' in reply) throw reply.err
+  return { tag: 'ok', val: reply.ok }
+}
+
+function canisterMetadataSection(req: GuestMetadataRequest) {
+  const reply = hostCall({ t: 'metadata', req })
+  if ('err' in reply) throw reply.err
+  return { tag: 'ok', val: reply.ok }
+}
+
+const instances: WebAssembly.Instance[] = []
+
+function largestMemory(): number {
+  let largest = 0
+  for (const instance of instances)
+    for (const value of Object.values(instance.exports))
+      if (value instanceof WebAssembly.Memory) largest = Math.max(largest, value.buffer.byteLength)
+  return largest
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return String(error)
+}
+
+async function main(): Promise<void> {
+  post({ t: 'instantiating' })
+  const started = performance.now()
+  let exec: (input: unknown) => unknown
+  try {
+    const glue = (await import(pathToFileURL(data.modulePath).href)) as {
+      instantiate: (
+        getCoreModule: (name: string) => WebAssembly.Module,
+        imports: Record<string, unknown>,
+        instantiateCore: (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<unknown>,
+      ) => Promise<{ exec: (input: unknown) => unknown }>
+    }
+    const imports: Record<string, unknown> = {
+      ...createWasi({ preopens: data.preopens, write }),
+      'canister-call': { default: canisterCall },
+    }
+    if (data.version === '0.2.0') imports['canister-metadata-section'] = { default: canisterMetadataSection }
+    const getCoreModule = (name: string) => {
+      const module = data.modules[name]
+      if (!module) throw new Error(`missing core module ${name}`)
+      return module
+    }
+    const instantiateCore = async (module: WebAssembly.Module, coreImports?: WebAssembly.Imports) => {
+      const instance = await WebAssembly.instantiate(module, coreImports)
+      instances.push(instance)
+      return instance
+    }
+    ;({ exec } = await glue.instantiate(getCoreModule, imports, instantiateCore))
+  } catch (error) {
+    post({ t: 'done', outcome: { kind: 'instantiate', message: describe(error) }, execMs: 0, memoryBytes: 0 })
+    return
+  }
+  post({ t: 'running', instantiateMs: performance.now() - started })
+
+  const execStarted = performance.now()
+  let outcome: WorkerOutcome
+  try {
+    exec(data.execInput)
+    outcome = { kind: 'ok' }
+  } catch (error) {
+    // noComponentErrorWrapping: the plugin's `err` arrives as the bare thrown string; a trap as an Error.
+    if (typeof error === 'string') outcome = { kind: 'err', message: error }
+    else if (error instanceof PluginExit) outcome = { kind: 'exit', code: error.code }
+    else outcome = { kind: 'trap', message: describe(error) }
+  }
+  post({ t: 'done', outcome, execMs: performance.now() - execStarted, memoryBytes: largestMemory() })
+}
+
+void main()

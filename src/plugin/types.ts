@@ -1,0 +1,120 @@
+// Public shapes of the plugin sandbox (docs: contracts.md "src/plugin/"). Kept apart from the code so
+// callers (the IC module, the pipeline) can import them without pulling in the runtime.
+
+export interface NamedPath {
+  /** Set when the manifest used the map form (`name: path`). */
+  key?: string
+  path: string
+}
+
+/** What the host hands to the caller for one `canister-call`. */
+export interface PluginCallRequest {
+  /** Already resolved: the synced canister, or a listed name's principal. */
+  targetCanisterId: string
+  /** The call-target name for 0.2.0 `name(...)`; undefined for `host`. */
+  targetName?: string
+  method: string
+  arg: Uint8Array
+  callType: 'update' | 'query'
+  direct: boolean
+  cycles: bigint
+}
+
+export interface MetadataRequest {
+  targetCanisterId: string
+  targetName?: string
+  name: string
+  direct: boolean
+}
+
+/** `err` is the one-line text the plugin sees; it is passed through unchanged. */
+export type CallOutcome = { ok: Uint8Array } | { err: string }
+export type MetadataOutcome = { ok: Uint8Array | undefined } | { err: string }
+
+export interface PluginInput {
+  canisterId: string
+  environment: string
+  identityPrincipal: string
+  proxyCanisterId?: string
+  apiUrl: string
+  gatewayUrl?: string
+  canisterIds: Array<{ name: string; id: string }>
+}
+
+export interface RunPluginRequest {
+  component: Uint8Array
+  /** 'plugin path: p.wasm' / 'plugin url: https://…' style label for messages. */
+  pluginLabel: string
+  /** Absolute path or URL, used in icp-style messages ("failed to call exec() on plugin at <p>"). */
+  pluginPath: string
+  /** Base for dirs/files. */
+  canisterDir: string
+  /** icp 1.5.0: a path may not resolve outside the project directory. */
+  projectDir: string
+  dirs: NamedPath[]
+  files: NamedPath[]
+  fields: Array<{ name: string; value: string }>
+  /** The step's `canisters:` list (0.2.0). */
+  callable: string[]
+  input: PluginInput
+  canisterCall: (req: PluginCallRequest) => Promise<CallOutcome>
+  metadataSection: (req: MetadataRequest) => Promise<MetadataOutcome>
+  limits: RunLimits
+  /** Transpile cache root. */
+  cacheDir: string
+  /** Live output, one complete line at a time (ANSI stripped, as captured). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+}
+
+export interface RunLimits {
+  /** Compute time = wall time in the worker minus time blocked in host calls (icp's budget). */
+  computeSeconds: number
+  /** Optional hard cap on the whole run, host-call time included. */
+  wallSeconds?: number
+  /** Cap on each wasm memory of the plugin (see DESIGN.md: enforced by v8's --wasm-max-mem-pages). */
+  memoryMb: number
+}
+
+export type PluginErrorKind =
+  | 'path'
+  | 'config'
+  | 'bad-component'
+  | 'unsupported-interface'
+  | 'refused-import'
+  | 'instantiate'
+  | 'plugin-error'
+  | 'trap'
+  | 'compute-limit'
+  | 'wall-limit'
+  | 'memory-limit'
+  | 'host'
+
+export interface PluginRunError {
+  kind: PluginErrorKind
+  /** icp-style top line, e.g. 'plugin returned error: …' or 'failed to call exec() on plugin at <p>'. */
+  message: string
+  /** The "caused by" chain, outermost first. */
+  causes: string[]
+}
+
+export interface PluginRunResult {
+  ok: boolean
+  /** As declared by the component. */
+  interfaceVersion?: InterfaceVersion
+  /** stderr lines (+ truncation line), returned on success AND failure. */
+  persistentStderr: string[]
+  /** Everything captured, for failure dumps. */
+  output: Array<{ stream: 'stdout' | 'stderr'; line: string }>
+  error?: PluginRunError
+  calls: number
+  timings: {
+    transpileMs: number
+    cacheHit: boolean
+    instantiateMs: number
+    execMs: number
+    computeMs: number
+    callMs: number
+  }
+}
+
+export type InterfaceVersion = '0.1.0' | '0.2.0'

@@ -1,0 +1,337 @@
+// Read-only wasi:filesystem over the declared preopens (jco-plugin-host.md §4.4). Rules:
+// - a guest path must be relative; '..' may not climb above the preopen; after following symlinks the
+//   real path must stay inside the preopen (as wasmtime/cap-std: a link pointing out is refused);
+// - only regular files and directories can be opened; no-follow on a final symlink gives `loop`;
+// - every mutation gives `not-permitted`; reads open/pread/close per call so no fd outlives a call
+//   (a killed worker leaks nothing);
+// - directory listings come in raw filesystem order (fs.opendir), as wasmtime returns them.
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  opendirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Dir,
+  type Stats,
+} from 'node:fs'
+import { join, sep } from 'node:path'
+
+import { InputStream, IoError, OutputStream } from './io.js'
+
+type ErrorCode = string
+type DescriptorType =
+  | 'unknown'
+  | 'block-device'
+  | 'character-device'
+  | 'directory'
+  | 'fifo'
+  | 'symbolic-link'
+  | 'regular-file'
+  | 'socket'
+
+interface PathFlags {
+  symlinkFollow?: boolean
+}
+interface OpenFlags {
+  create?: boolean
+  directory?: boolean
+  exclusive?: boolean
+  truncate?: boolean
+}
+interface DescriptorFlags {
+  read?: boolean
+  write?: boolean
+  fileIntegritySync?: boolean
+  dataIntegritySync?: boolean
+  requestedWriteSync?: boolean
+  mutateDirectory?: boolean
+}
+
+const NOT_PERMITTED: ErrorCode = 'not-permitted'
+
+function errnoCode(error: unknown): ErrorCode {
+  switch ((error as NodeJS.ErrnoException)?.code) {
+    case 'ENOENT':
+      return 'no-entry'
+    case 'ENOTDIR':
+      return 'not-directory'
+    case 'EISDIR':
+      return 'is-directory'
+    case 'EACCES':
+      return 'access'
+    case 'EPERM':
+      return 'not-permitted'
+    case 'ELOOP':
+      return 'loop'
+    case 'ENAMETOOLONG':
+      return 'name-too-long'
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'insufficient-memory'
+    default:
+      return 'io'
+  }
+}
+
+/** Runs a host fs operation; any Node error becomes a WASI error-code (thrown as a string = `err`). */
+function fsCall<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    if (typeof error === 'string') throw error
+    throw errnoCode(error)
+  }
+}
+
+function typeOf(stats: Stats): DescriptorType {
+  if (stats.isFile()) return 'regular-file'
+  if (stats.isDirectory()) return 'directory'
+  if (stats.isSymbolicLink()) return 'symbolic-link'
+  if (stats.isFIFO()) return 'fifo'
+  if (stats.isSocket()) return 'socket'
+  if (stats.isCharacterDevice()) return 'character-device'
+  if (stats.isBlockDevice()) return 'block-device'
+  return 'unknown'
+}
+
+function timestamp(ms: number, ns?: bigint) {
+  const total = ns ?? BigInt(Math.round(ms * 1e6))
+  return { seconds: total / 1_000_000_000n, nanoseconds: Number(total % 1_000_000_000n) }
+}
+
+function descriptorStat(stats: Stats) {
+  return {
+    type: typeOf(stats),
+    linkCount: BigInt(stats.nlink),
+    size: BigInt(stats.size),
+    dataAccessTimestamp: timestamp(stats.atimeMs),
+    dataModificationTimestamp: timestamp(stats.mtimeMs),
+    statusChangeTimestamp: timestamp(stats.ctimeMs),
+  }
+}
+
+/** Shared by every descriptor of one preopen: its canonical root. */
+interface Root {
+  host: string
+}
+
+function inside(root: Root, real: string): boolean {
+  return real === root.host || real.startsWith(root.host.endsWith(sep) ? root.host : root.host + sep)
+}
+
+export function createFilesystem(preopens: Array<{ guest: string; host: string }>) {
+  class DirectoryEntryStream {
+    private dir: Dir | undefined
+    constructor(path: string) {
+      this.dir = fsCall(() => opendirSync(path))
+    }
+    readDirectoryEntry(): { type: DescriptorType; name: string } | undefined {
+      if (!this.dir) return undefined
+      const entry = fsCall(() => this.dir!.readSync())
+      if (!entry) {
+        this.close()
+        return undefined
+      }
+      let type: DescriptorType = 'unknown'
+      if (entry.isFile()) type = 'regular-file'
+      else if (entry.isDirectory()) type = 'directory'
+      else if (entry.isSymbolicLink()) type = 'symbolic-link'
+      else if (entry.isFIFO()) type = 'fifo'
+      else if (entry.isSocket()) type = 'socket'
+      else if (entry.isCharacterDevice()) type = 'character-device'
+      else if (entry.isBlockDevice()) type = 'block-device'
+      return { type, name: entry.name }
+    }
+    private close(): void {
+      try {
+        this.dir?.closeSync()
+      } catch {
+        // already closed
+      }
+      this.dir = undefined
+    }
+    [Symbol.dispose](): void {
+      this.close()
+    }
+  }
+
+  class Descriptor {
+    /** Canonical host path (inside root) and what it is. */
+    constructor(
+      readonly root: Root,
+      readonly path: string,
+      readonly kind: 'directory' | 'regular-file',
+    ) {}
+
+    /**
+     * Resolves a guest path relative to this descriptor: lexical '..' may not climb above the root,
+     * then symlinks are followed and the real path must stay inside the root.
+     * Returns the real path, or (no-follow on a final symlink) the link's own path.
+     */
+    private resolve(guestPath: string, follow: boolean): { path: string; link: boolean } {
+      if (this.kind !== 'directory') throw 'not-directory'
+      if (guestPath.startsWith('/') || guestPath.includes('\0')) throw NOT_PERMITTED
+      const rel = this.path.slice(this.root.host.length).split(sep).filter(Boolean)
+      const parts = guestPath.split('/')
+      for (const part of parts) {
+        if (part === '' || part === '.') continue
+        if (part === '..') {
+          if (rel.length === 0) throw NOT_PERMITTED
+          rel.pop()
+        } else rel.push(part)
+      }
+      const lexical = join(this.root.host, ...rel)
+      if (rel.length === 0) return { path: this.root.host, link: false }
+      // Parent first: every intermediate symlink must land inside the root.
+      const parent = fsCall(() => realpathSync(join(lexical, '..')))
+      if (!inside(this.root, parent)) throw NOT_PERMITTED
+      const candidate = join(parent, rel[rel.length - 1]!)
+      const own = fsCall(() => lstatSync(candidate))
+      if (!own.isSymbolicLink()) return { path: candidate, link: false }
+      if (!follow) return { path: candidate, link: true }
+      const real = fsCall(() => realpathSync(candidate))
+      if (!inside(this.root, real)) throw NOT_PERMITTED
+      return { path: real, link: false }
+    }
+
+    readViaStream(offset: bigint): InputStream {
+      if (this.kind !== 'regular-file') throw 'is-directory'
+      let position = offset
+      return new InputStream((length) => {
+        const [bytes] = this.read(BigInt(length), position)
+        position += BigInt(bytes.length)
+        return bytes
+      })
+    }
+    writeViaStream(): OutputStream {
+      throw NOT_PERMITTED
+    }
+    appendViaStream(): OutputStream {
+      throw NOT_PERMITTED
+    }
+    advise(): void {}
+    syncData(): void {}
+    getFlags(): DescriptorFlags {
+      return { read: true }
+    }
+    getType(): DescriptorType {
+      return this.kind
+    }
+    setSize(): void {
+      throw NOT_PERMITTED
+    }
+    setTimes(): void {
+      throw NOT_PERMITTED
+    }
+    read(length: bigint, offset: bigint): [Uint8Array, boolean] {
+      if (this.kind !== 'regular-file') throw 'is-directory'
+      return fsCall(() => {
+        const fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW)
+        try {
+          const size = fstatSync(fd).size
+          const want = Math.max(0, Math.min(Number(length), 16 * 1024 * 1024, size - Number(offset)))
+          const buffer = new Uint8Array(want)
+          let got = 0
+          while (got < want) {
+            const n = readSync(fd, buffer, got, want - got, Number(offset) + got)
+            if (n === 0) break
+            got += n
+          }
+          return [got === want ? buffer : buffer.subarray(0, got), Number(offset) + got >= size]
+        } finally {
+          closeSync(fd)
+        }
+      })
+    }
+    write(): bigint {
+      throw NOT_PERMITTED
+    }
+    readDirectory(): DirectoryEntryStream {
+      if (this.kind !== 'directory') throw 'not-directory'
+      return new DirectoryEntryStream(this.path)
+    }
+    sync(): void {}
+    createDirectoryAt(): void {
+      throw NOT_PERMITTED
+    }
+    stat() {
+      return descriptorStat(fsCall(() => statSync(this.path)))
+    }
+    statAt(flags: PathFlags, path: string) {
+      const target = this.resolve(path, flags.symlinkFollow === true)
+      return descriptorStat(fsCall(() => (target.link ? lstatSync(target.path) : statSync(target.path))))
+    }
+    setTimesAt(): void {
+      throw NOT_PERMITTED
+    }
+    linkAt(): void {
+      throw NOT_PERMITTED
+    }
+    openAt(flags: PathFlags, path: string, open: OpenFlags, descriptor: DescriptorFlags): Descriptor {
+      if (open.create || open.truncate || open.exclusive) throw NOT_PERMITTED
+      if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED
+      const target = this.resolve(path, flags.symlinkFollow === true)
+      if (target.link) throw 'loop'
+      const stats = fsCall(() => statSync(target.path))
+      if (stats.isDirectory()) return new Descriptor(this.root, target.path, 'directory')
+      if (open.directory) throw 'not-directory'
+      if (!stats.isFile()) throw NOT_PERMITTED // no FIFOs, devices or sockets
+      return new Descriptor(this.root, target.path, 'regular-file')
+    }
+    readlinkAt(path: string): string {
+      const target = this.resolve(path, false)
+      if (!target.link) throw 'invalid'
+      // wasmtime returns the link text as is (it leaks the text only, never the target's content).
+      return fsCall(() => readlinkSync(target.path))
+    }
+    removeDirectoryAt(): void {
+      throw NOT_PERMITTED
+    }
+    renameAt(): void {
+      throw NOT_PERMITTED
+    }
+    symlinkAt(): void {
+      throw NOT_PERMITTED
+    }
+    unlinkFileAt(): void {
+      throw NOT_PERMITTED
+    }
+    isSameObject(other: Descriptor): boolean {
+      return other.path === this.path
+    }
+    metadataHash() {
+      return hashOf(fsCall(() => statSync(this.path)))
+    }
+    metadataHashAt(flags: PathFlags, path: string) {
+      const target = this.resolve(path, flags.symlinkFollow === true)
+      return hashOf(fsCall(() => (target.link ? lstatSync(target.path) : statSync(target.path))))
+    }
+  }
+
+  function hashOf(stats: Stats) {
+    return { lower: BigInt(stats.ino), upper: BigInt(stats.dev) }
+  }
+
+  const roots = preopens.map(({ guest, host }) => {
+    const root: Root = { host }
+    return [new Descriptor(root, host, 'directory'), guest] as [Descriptor, string]
+  })
+
+  return {
+    types: {
+      Descriptor,
+      DirectoryEntryStream,
+      filesystemErrorCode(_error: IoError): ErrorCode | undefined {
+        return undefined
+      },
+    },
+    preopens: {
+      getDirectories: () => roots,
+    },
+  }
+}
