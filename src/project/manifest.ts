@@ -1,0 +1,322 @@
+// The three manifest kinds (canister, network, environment) as icp-cli 1.5.0 parses them, before
+// consolidation. `prefix` is serde_yaml's path of the item ("canisters[0]"), which icp puts in front
+// of its messages; it is empty for a separate file (canister.yaml, a network or environment file).
+
+import type { YAMLMap, YAMLSeq } from 'yaml'
+import { StepParser } from './steps.js'
+import type { PlannedStep, RootKeySpec, SourcePosition } from './types.js'
+import {
+  asString,
+  entries,
+  isMap,
+  isNull,
+  isScalar,
+  isSeq,
+  lastByKey,
+  oneOf,
+  resolveScalar,
+  unexpected,
+} from './values.js'
+import type { Src, YNode } from './yaml.js'
+
+export const ROOT_KEY_LEN = 133
+
+export interface RecipeDecl {
+  /** As written, e.g. `@dfinity/static-site@v0.3.1`. */
+  type: string
+  source: { file: string } | { url: string } | { registry: string; name: string; version: string }
+  configuration: Record<string, unknown>
+  sha256?: string
+  at: unknown
+}
+
+export interface CanisterDecl {
+  name: string
+  position: SourcePosition
+  at: unknown
+  recipe?: RecipeDecl
+  buildSteps: number
+  sync: PlannedStep[]
+}
+
+const pre = (prefix: string) => (prefix ? `${prefix}: ` : '')
+
+/** crates/icp/src/manifest/canister.rs: the hand-written `CanisterManifest` visitor. */
+export function parseCanister(src: Src, node: YNode | null, at: unknown, prefix: string): CanisterDecl {
+  const fail: (n: unknown, message: string) => never = (n, message) =>
+    src.fail(n as YNode, pre(prefix) + message)
+  if (!isMap(node)) {
+    fail(
+      at,
+      `invalid type: ${unexpected(node)}, expected a canister manifest with a name, optional settings and either a recipe or build instructions`,
+    )
+  }
+  const fields = lastByKey(entries(src, node as YAMLMap))
+  const nameEntry = fields.get('name')
+  if (!nameEntry) fail(at, "missing 'name' field")
+  const name = asString(nameEntry.value, false)
+  if (name === undefined) fail(nameEntry.at, "'name' must be a string")
+  fields.delete('name')
+  // settings and init_args are not needed for a sync; icp validates them, we only take them out.
+  fields.delete('settings')
+  fields.delete('init_args')
+  const recipe = fields.get('recipe')
+  const build = fields.get('build')
+  const sync = fields.get('sync')
+  if (recipe && build) fail(at, `Canister ${name} cannot have both a \`recipe\` and a \`build\` section`)
+  if (recipe && sync) fail(at, `Canister ${name} cannot have both a \`recipe\` and a \`sync\` section`)
+  if (!recipe && !build) fail(at, `Canister ${name} must have a \`recipe\` or a \`build\` section`)
+  const position = src.pos(at as YNode)
+  if (recipe) {
+    const decl = parseRecipe(src, recipe.value, recipe.at, (n, inner) =>
+      fail(n, `Canister ${name} failed to parse recipe: ${inner}`),
+    )
+    fields.delete('recipe')
+    if (fields.size > 0) fail([...fields.values()][0]!.at, `Unrecognized fields in canister \`${name}\`.`)
+    return { name, position, at, recipe: decl, buildSteps: 0, sync: [] }
+  }
+  const steps = new StepParser(src, (n, inner) =>
+    fail(n, `Canister ${name} failed to parse build/sync instructions: Error(${JSON.stringify(inner)})`),
+  )
+  let buildSteps = 0
+  let syncSteps: PlannedStep[] = []
+  // The BuildSyncHelper has deny_unknown_fields and visits keys in document order.
+  for (const [key, entry] of fields) {
+    if (key === 'build') buildSteps = steps.build(entry.value, entry.at)
+    else if (key === 'sync') syncSteps = steps.sync(entry.value, entry.at)
+    else {
+      fail(
+        entry.at,
+        `Canister ${name} failed to parse build/sync instructions: Error(${JSON.stringify(`unknown field \`${key}\`, expected \`build\` or \`sync\``)})`,
+      )
+    }
+  }
+  return { name, position, at, buildSteps, sync: syncSteps }
+}
+
+function parseRecipe(
+  src: Src,
+  node: YNode | null,
+  at: unknown,
+  fail: (n: unknown, inner: string) => never,
+): RecipeDecl {
+  if (!isMap(node)) fail(at, `invalid type: ${unexpected(node)}, expected struct Recipe`)
+  const fields = lastByKey(entries(src, node as YAMLMap))
+  let configuration: Record<string, unknown> = {}
+  let sha256: string | undefined
+  let typeText: string | undefined
+  let typeAt: unknown = at
+  for (const [key, entry] of fields) {
+    if (key === 'type') {
+      typeText = asString(entry.value, false)
+      typeAt = entry.at
+      if (typeText === undefined)
+        fail(entry.at, `invalid type: ${unexpected(entry.value)}, expected a string`)
+      parseRecipeType(typeText, (inner) => fail(entry.at, inner))
+    } else if (key === 'configuration') {
+      if (isNull(entry.value)) continue
+      if (!isMap(entry.value)) fail(entry.at, `invalid type: ${unexpected(entry.value)}, expected a map`)
+      configuration = (entry.value as YAMLMap).toJS(src.doc, { maxAliasCount: 100 }) as Record<
+        string,
+        unknown
+      >
+    } else if (key === 'sha256') {
+      if (isNull(entry.value)) continue
+      sha256 = asString(entry.value, false)
+      if (sha256 === undefined) fail(entry.at, `invalid type: ${unexpected(entry.value)}, expected a string`)
+    }
+  }
+  if (typeText === undefined) fail(at, 'missing field `type`')
+  const source = parseRecipeType(typeText, (inner) => fail(typeAt, inner))
+  return { type: typeText, source, configuration, ...(sha256 === undefined ? {} : { sha256 }), at }
+}
+
+/** crates/icp/src/manifest/recipe.rs: `RecipeType`'s Deserialize. */
+export function parseRecipeType(value: string, fail: (inner: string) => never): RecipeDecl['source'] {
+  if (value.startsWith('file://')) return { file: value.slice('file://'.length) }
+  if (value.startsWith('http://') || value.startsWith('https://')) return { url: value }
+  if (value.startsWith('@') && value.includes('/')) {
+    const fq = value.slice(1)
+    const at = fq.lastIndexOf('@')
+    if (at < 0) fail(`Missing version from recipe \`${value}@<version>\``)
+    const fqName = fq.slice(0, at)
+    const slash = fqName.indexOf('/')
+    if (slash < 0) fail(`Missing version from recipe \`${value}@<version>\``)
+    return { registry: fqName.slice(0, slash), name: fqName.slice(slash + 1), version: fq.slice(at + 1) }
+  }
+  fail(
+    `Invalid recipe type: \`${value}\`. Valid types are urls eg: http:// or file://, or @<registry>/<name>@<version>.`,
+  )
+}
+
+export type NetworkDecl =
+  | {
+      name: string
+      mode: 'connected'
+      apiUrl: string
+      gatewayUrl?: string
+      rootKey: RootKeySpec
+      at: unknown
+    }
+  | { name: string; mode: 'managed'; bind: string; port?: number; image?: string; at: unknown }
+
+export const DEFAULT_LOCAL_BIND = '127.0.0.1'
+export const DEFAULT_LOCAL_PORT = 8000
+
+/** crates/icp/src/manifest/network.rs (flattened, so icp's messages name only the item). */
+export function parseNetwork(src: Src, node: YNode | null, at: unknown, prefix: string): NetworkDecl {
+  const fail: (n: unknown, message: string) => never = (n, message) =>
+    src.fail(n as YNode, pre(prefix) + message)
+  if (!isMap(node)) fail(at, `invalid type: ${unexpected(node)}, expected struct NetworkManifest`)
+  const fields = lastByKey(entries(src, node as YAMLMap))
+  const nameEntry = fields.get('name')
+  if (!nameEntry) fail(at, 'missing field `name`')
+  const name = asString(nameEntry.value, true)
+  if (name === undefined)
+    fail(nameEntry.at, `invalid type: ${unexpected(nameEntry.value)}, expected a string`)
+  const modeEntry = fields.get('mode')
+  if (!modeEntry) fail(at, 'missing field `mode`')
+  const mode = asString(modeEntry.value, true)
+  if (mode !== 'managed' && mode !== 'connected') {
+    fail(
+      modeEntry.at,
+      `unknown variant \`${mode ?? unexpected(modeEntry.value)}\`, expected \`managed\` or \`connected\``,
+    )
+  }
+  if (mode === 'managed') {
+    const image = fields.get('image')
+    const gateway = fields.get('gateway')
+    let bind = DEFAULT_LOCAL_BIND
+    let port: number | undefined
+    if (image) {
+      const imageText = asString(image.value, true)
+      if (imageText === undefined || !fields.has('port-mapping')) {
+        fail(at, 'data did not match any variant of untagged enum ManagedMode')
+      }
+      return { name, mode, bind, image: imageText, at }
+    }
+    if (gateway && !isNull(gateway.value)) {
+      if (!isMap(gateway.value)) fail(at, 'data did not match any variant of untagged enum ManagedMode')
+      const g = lastByKey(entries(src, gateway.value as YAMLMap))
+      const b = g.get('bind')
+      if (b && !isNull(b.value))
+        bind =
+          asString(b.value, true) ?? fail(at, 'data did not match any variant of untagged enum ManagedMode')
+      const p = g.get('port')
+      if (p && !isNull(p.value)) {
+        const r = p.value && isScalar(p.value) ? resolveScalar(p.value) : undefined
+        const value = r?.kind === 'int' ? r.value : -1n
+        if (value < 0n || value > 65535n)
+          fail(at, 'data did not match any variant of untagged enum ManagedMode')
+        port = Number(value)
+      }
+    }
+    return { name, mode, bind, ...(port === undefined ? {} : { port }), at }
+  }
+  // connected: Endpoints is untagged { api-url, http-gateway-url? } | { url }.
+  const url = (key: string): string | undefined | null => {
+    const e = fields.get(key)
+    if (!e || isNull(e.value)) return undefined
+    const text = asString(e.value, true)
+    return text !== undefined && isUrl(text) ? new URL(text).href : null
+  }
+  const api = url('api-url')
+  const gatewayUrl = url('http-gateway-url')
+  const plain = url('url')
+  let endpoints: { apiUrl: string; gatewayUrl?: string }
+  if (typeof api === 'string' && gatewayUrl !== null) {
+    endpoints = { apiUrl: api, ...(gatewayUrl ? { gatewayUrl } : {}) }
+  } else if (typeof plain === 'string') {
+    endpoints = { apiUrl: plain, gatewayUrl: plain }
+  } else {
+    fail(at, 'data did not match any variant of untagged enum Endpoints')
+  }
+  const keyEntry = fields.get('root-key')
+  if (!keyEntry) fail(at, 'missing field `root-key`')
+  const keyText = asString(keyEntry.value, true)
+  if (keyText === undefined)
+    fail(keyEntry.at, `invalid type: ${unexpected(keyEntry.value)}, expected a string`)
+  const problem = rootKeyProblem(keyText)
+  if (problem) fail(keyEntry.at, problem)
+  return { name, mode, ...endpoints, rootKey: keyText, at }
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** icp's `RootKeySpec::try_from` messages (the hex crate's wording for decode errors). */
+export function rootKeyProblem(value: string): string | undefined {
+  if (value === 'mainnet' || value === 'fetch') return undefined
+  const prefix =
+    'invalid root key: expected "mainnet", "fetch", or a hex-encoded key, but failed to decode as hex: '
+  if (value.length % 2 !== 0) return prefix + 'Odd number of digits'
+  for (let i = 0; i < value.length; i++) {
+    if (!/[0-9a-fA-F]/.test(value[i]!))
+      return `${prefix}Invalid character ${rustChar(value[i]!)} at position ${i}`
+  }
+  const bytes = value.length / 2
+  if (bytes !== ROOT_KEY_LEN) return `invalid root key: expected ${ROOT_KEY_LEN} bytes but got ${bytes}`
+  return undefined
+}
+
+function rustChar(ch: string): string {
+  const escapes: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', "'": "\\'", '\\': '\\\\' }
+  return `'${escapes[ch] ?? ch}'`
+}
+
+export interface EnvironmentDecl {
+  name: string
+  network: string
+  /** undefined = every canister; [] = none. */
+  canisters?: string[]
+  canistersAt?: unknown
+  at: unknown
+}
+
+/** crates/icp/src/manifest/environment.rs: `EnvironmentInner`, no deny_unknown_fields. */
+export function parseEnvironment(src: Src, node: YNode | null, at: unknown, prefix: string): EnvironmentDecl {
+  const fail: (n: unknown, path: string, message: string) => never = (n, path, message) =>
+    src.fail(n as YNode, (path ? `${path}: ` : '') + message)
+  if (!isMap(node)) fail(at, prefix, `invalid type: ${unexpected(node)}, expected struct EnvironmentInner`)
+  const fields = lastByKey(entries(src, node as YAMLMap))
+  const field = (key: string) => (prefix ? `${prefix}.${key}` : key)
+  const str = (key: string): string | undefined => {
+    const e = fields.get(key)
+    if (!e || isNull(e.value)) return undefined
+    return (
+      asString(e.value, true) ??
+      fail(e.at, field(key), `invalid type: ${unexpected(e.value)}, expected a string`)
+    )
+  }
+  const name = str('name')
+  const network = str('network') ?? 'local'
+  let canisters: string[] | undefined
+  const list = fields.get('canisters')
+  if (list && !isNull(list.value)) {
+    if (!isSeq(list.value))
+      fail(list.at, field('canisters'), `invalid type: ${unexpected(list.value)}, expected a sequence`)
+    canisters = (list.value as YAMLSeq).items.map((item, i) => {
+      const n = src.resolve(item)
+      return (
+        asString(n, true) ??
+        fail(item, `${field('canisters')}[${i}]`, `invalid type: ${unexpected(n)}, expected a string`)
+      )
+    })
+  }
+  for (const key of ['settings', 'init_args']) {
+    const e = fields.get(key)
+    if (e && !isNull(e.value) && !isMap(e.value)) {
+      fail(e.at, field(key), `invalid type: ${unexpected(e.value)}, expected a map`)
+    }
+  }
+  if (name === undefined) fail(at, prefix, 'missing field `name`')
+  return { name, network, ...(canisters ? { canisters, canistersAt: list!.at } : {}), at }
+}
+
+export { oneOf }
