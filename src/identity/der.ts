@@ -75,6 +75,23 @@ export function pkcs8Algorithm(der: Uint8Array): { oid: string; curve?: string }
   return result
 }
 
+/**
+ * A PKCS#8 v2 (OneAsymmetricKey) container, as icp-cli writes Ed25519 keys, re-encoded as v1 without
+ * the public key: OpenSSL 3.0 (Node 20) cannot read v2. Undefined when `der` is not a well-formed v2.
+ */
+export function pkcs8V2ToV1(der: Uint8Array): Uint8Array | undefined {
+  const [version, algorithm, privateKey, ...rest] = items(decode(der))
+  if (integer(version) !== 1n || !(algorithm instanceof asn1js.Sequence)) return undefined
+  octets(privateKey)
+  const publicKey = rest.find((node) => isContextTag(node, 1))
+  if (!publicKey || publicKey.idBlock.isConstructed) return undefined
+  const attributes = rest.filter((node) => node !== publicKey)
+  const v1 = new asn1js.Sequence({
+    value: [new asn1js.Integer({ value: 0 }), algorithm, privateKey as asn1js.OctetString, ...attributes],
+  })
+  return new Uint8Array(v1.toBER())
+}
+
 /** SEC1 ECPrivateKey: the private scalar and the embedded named curve (if present). */
 export function sec1Key(der: Uint8Array): { privateKey: Uint8Array; curve?: string } {
   const [version, privateKey, ...rest] = items(decode(der))

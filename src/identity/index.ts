@@ -41,7 +41,10 @@ export async function loadIdentity(req: LoadIdentityRequest): Promise<LoadedIden
   const keyBlocks = blocks.filter((block) => KEY_LABELS.includes(block.label))
   if (keyBlocks.length === 0) {
     const found = blocks.length === 0 ? 'no PEM block' : blocks.map((block) => block.label).join(', ')
-    throw new IdentityError('unknown-pem-type', `unknown PEM formats: expected ${KEY_LABELS.join(', ')}; found ${found} in ${source}`)
+    throw new IdentityError(
+      'unknown-pem-type',
+      `unknown PEM formats: expected ${KEY_LABELS.join(', ')}; found ${found} in ${source}`,
+    )
   }
   if (keyBlocks.length > 1) {
     throw new IdentityError('too-many-keys', `expected 1 key block in ${source}, found ${keyBlocks.length}`)
@@ -52,7 +55,10 @@ export async function loadIdentity(req: LoadIdentityRequest): Promise<LoadedIden
   let parsed: ReturnType<typeof keyFromPkcs8>
   if (block.label === 'ENCRYPTED PRIVATE KEY') {
     if (!req.password) {
-      throw new IdentityError('password-required', `${source} is encrypted (ENCRYPTED PRIVATE KEY); its password is required`)
+      throw new IdentityError(
+        'password-required',
+        `${source} is encrypted (ENCRYPTED PRIVATE KEY); its password is required`,
+      )
     }
     const der = await decryptPkcs8(block.der, req.password, source)
     try {
@@ -65,7 +71,8 @@ export async function loadIdentity(req: LoadIdentityRequest): Promise<LoadedIden
       throw error
     }
   } else {
-    if (req.password) warnings.push(`An identity password was given but ${source} is not encrypted; it was ignored.`)
+    if (req.password)
+      warnings.push(`An identity password was given but ${source} is not encrypted; it was ignored.`)
     parsed =
       block.label === 'PRIVATE KEY'
         ? keyFromPkcs8(block.der, source)

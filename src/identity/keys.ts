@@ -7,7 +7,16 @@ import { scrypt as scryptCallback, createDecipheriv, type ScryptOptions } from '
 import type { SignIdentity } from '@icp-sdk/core/agent'
 import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity'
 import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1'
-import { DerError, OID, describeOid, ecParametersCurve, pkcs8Algorithm, scryptPbes2, sec1Key } from './der.js'
+import {
+  DerError,
+  OID,
+  describeOid,
+  ecParametersCurve,
+  pkcs8Algorithm,
+  pkcs8V2ToV1,
+  scryptPbes2,
+  sec1Key,
+} from './der.js'
 import { IdentityError } from './errors.js'
 
 export type KeyKind = 'ed25519' | 'secp256k1' | 'prime256v1'
@@ -44,11 +53,20 @@ function incomplete(source: string, field: string): IdentityError {
  * A1 23 03 21). icp-cli accepts those by cutting the container back to a v1 PKCS#8; so do we.
  */
 function repairOldDfxEd25519(der: Uint8Array): Uint8Array | undefined {
-  if (der.length < 52 || der[48] !== 0xa1 || der[49] !== 0x23 || der[50] !== 0x03 || der[51] !== 0x21) return undefined
+  if (der.length < 52 || der[48] !== 0xa1 || der[49] !== 0x23 || der[50] !== 0x03 || der[51] !== 0x21)
+    return undefined
   const repaired = der.slice(0, 48)
   repaired[1] = 46
   repaired[4] = 0
   return repaired
+}
+
+function v2AsV1(der: Uint8Array): Uint8Array | undefined {
+  try {
+    return pkcs8V2ToV1(der)
+  } catch {
+    return undefined
+  }
 }
 
 /** PKCS#8 `PRIVATE KEY` → the key kind and a node KeyObject. */
@@ -72,7 +90,7 @@ export function keyFromPkcs8(der: Uint8Array, source: string): { kind: KeyKind; 
   try {
     key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
   } catch {
-    const repaired = kind === 'ed25519' ? repairOldDfxEd25519(der) : undefined
+    const repaired = kind === 'ed25519' ? (v2AsV1(der) ?? repairOldDfxEd25519(der)) : undefined
     if (!repaired) throw malformed(source)
     try {
       key = createPrivateKey({ key: Buffer.from(repaired), format: 'der', type: 'pkcs8' })
@@ -142,7 +160,12 @@ export async function decryptPkcs8(der: Uint8Array, password: string, source: st
   }
   if (!scheme) {
     try {
-      const key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8', passphrase: password })
+      const key = createPrivateKey({
+        key: Buffer.from(der),
+        format: 'der',
+        type: 'pkcs8',
+        passphrase: password,
+      })
       return new Uint8Array(key.export({ type: 'pkcs8', format: 'der' }))
     } catch (error) {
       const reason = (error as { reason?: string }).reason ?? ''
@@ -160,7 +183,10 @@ export async function decryptPkcs8(der: Uint8Array, password: string, source: st
   const { cost, blockSize, parallelization } = scheme
   // Refuse parameters that would make us allocate or compute without bound (icp writes 2^17, 8, 1).
   if (cost > 2 ** 20 || blockSize > 32 || parallelization > 16 || (cost & (cost - 1)) !== 0 || cost < 2) {
-    throw new IdentityError('unsupported-encryption', `${source} uses scrypt parameters outside the supported range`)
+    throw new IdentityError(
+      'unsupported-encryption',
+      `${source} uses scrypt parameters outside the supported range`,
+    )
   }
   const keyLength = scheme.keyLength ?? cipher.keyLength
   if (keyLength !== cipher.keyLength) throw malformed(source)

@@ -32,7 +32,8 @@ export function parsePemBlocks(text: string, source: string): PemBlock[] {
   const blocks: PemBlock[] = []
   for (const match of text.matchAll(BLOCK)) {
     const [, begin, body, end] = match as unknown as [string, string, string, string]
-    if (begin !== end) throw new IdentityError('bad-pem', `corrupted PEM in ${source}: BEGIN ${begin} ends with END ${end}`)
+    if (begin !== end)
+      throw new IdentityError('bad-pem', `corrupted PEM in ${source}: BEGIN ${begin} ends with END ${end}`)
     if (/^\s*[A-Za-z-]+:/m.test(body)) {
       // RFC 1421 headers (Proc-Type: 4,ENCRYPTED / DEK-Info) = OpenSSL's legacy encryption, which icp rejects.
       throw new IdentityError(
@@ -42,7 +43,8 @@ export function parsePemBlocks(text: string, source: string): PemBlock[] {
       )
     }
     const compact = body.replace(/\s+/g, '')
-    if (!BASE64.test(compact)) throw new IdentityError('bad-pem', `corrupted PEM in ${source}: the ${begin} block is not base64`)
+    if (!BASE64.test(compact))
+      throw new IdentityError('bad-pem', `corrupted PEM in ${source}: the ${begin} block is not base64`)
     const der = new Uint8Array(Buffer.from(compact, 'base64'))
     if (der.length === 0) throw new IdentityError('empty', `the ${begin} block in ${source} is empty`)
     blocks.push({ label: begin, der })
