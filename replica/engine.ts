@@ -1,0 +1,481 @@
+// The replica's state machine: canisters, the certified state tree, request lifecycle, per-canister
+// serial execution, certification rounds and the call log. HTTP lives in server.ts.
+import { encodeWithSelfDescribedTag } from '@dfinity/cbor'
+import { fromHex, leb128, toHex, utf8 } from './bytes.js'
+import { rejectFromThrown, type CallContext, type JsCanister } from './canister.js'
+import { deriveKeys, type ReplicaKeys } from './crypto.js'
+import { rejects, RejectError, type Outcome, type Reject } from './errors.js'
+import { managementCall } from './management.js'
+import { canisterIdFromIndex, principalFromText, principalToText } from './principal.js'
+import { StateNode, type HashTree } from './tree.js'
+import type { CallLogEntry, Faults } from './types.js'
+
+export type Visibility = { controllers: null } | { public: null } | { allowed_viewers: Uint8Array[] }
+
+export interface CanisterSettings {
+  freezingThreshold: bigint
+  computeAllocation: bigint
+  memoryAllocation: bigint
+  reservedCyclesLimit: bigint
+  wasmMemoryLimit: bigint
+  wasmMemoryThreshold: bigint
+  logMemoryLimit: bigint
+  minimumIncomingCanisterCallCycles: bigint
+  logVisibility: Visibility
+  snapshotVisibility: Visibility
+  statusVisibility: Visibility
+  environmentVariables: Array<{ name: string; value: string }>
+}
+
+export interface CanisterRecord {
+  id: Uint8Array
+  idText: string
+  controllers: Uint8Array[]
+  status: 'running' | 'stopping' | 'stopped'
+  impl?: JsCanister<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  state: unknown
+  moduleHash?: Uint8Array
+  /** Sections from an installed Wasm module (`icp:public`/`icp:private` custom sections). */
+  wasmMetadata: Map<string, { value: Uint8Array; visibility: 'public' | 'private' }>
+  settings: CanisterSettings
+  cycles: bigint
+  version: bigint
+  queue: Promise<unknown>
+}
+
+export type RequestStatus = 'received' | 'processing' | 'replied' | 'rejected' | 'done'
+
+export interface RequestRecord {
+  id: Uint8Array
+  idHex: string
+  sender: Uint8Array
+  canisterId: Uint8Array
+  expiry: bigint
+  status: RequestStatus
+  settled: Promise<void>
+}
+
+export interface Invocation {
+  canister: Uint8Array
+  method: string
+  arg: Uint8Array
+  caller: Uint8Array
+  /** Set when a canister (e.g. the proxy) makes the call, for the call log's route. */
+  viaCanister?: boolean
+  requestId?: string
+  endpoint?: string
+}
+
+const L = (s: string): Uint8Array => utf8(s)
+const ROUND_MAX_AGE_MS = 1000
+const DONE_RETENTION_NS = 10n * 60n * 1_000_000_000n
+
+export class Engine {
+  readonly keys: ReplicaKeys
+  readonly tree = new StateNode()
+  readonly canisters = new Map<string, CanisterRecord>()
+  readonly requests = new Map<string, RequestRecord>()
+  faults: Faults = {}
+  defaultControllers: Uint8Array[]
+  private logEntries: CallLogEntry[] = []
+  private nextIndex = 0
+  private dirty = true
+  private roundWallMs = 0
+  private roundSig: Uint8Array = new Uint8Array(48)
+  private roundHash: Uint8Array = new Uint8Array(32)
+  private pendingRound?: Promise<void>
+  private lastSweepMs = 0
+  private lastTimeNs = 0n
+  /** Number of BLS signatures made (one per certification round). */
+  rounds = 0
+
+  constructor(seed: string, controllers: string[]) {
+    this.keys = deriveKeys(seed)
+    this.defaultControllers = controllers.map(principalFromText)
+    const sid = this.keys.subnetId
+    const ranges = [[canisterIdFromIndex(0), fromHex('ffffffffffffffff0101')]]
+    this.setTree([L('subnet'), sid, L('public_key')], this.keys.rootKeyDer)
+    this.setTree([L('subnet'), sid, L('canister_ranges')], encodeWithSelfDescribedTag(ranges))
+    this.setTree([L('subnet'), sid, L('node'), this.keys.nodeId, L('public_key')], this.keys.nodeKeyDer)
+    this.setTree([L('subnet'), sid, L('type')], L('application'))
+  }
+
+  // ---------- clock ----------
+
+  /** The one clock: certificate time, expiry checks and ctx.time all read it. Strictly increasing. */
+  nowNs(): bigint {
+    let t = BigInt(Date.now() + (this.faults.clockOffsetMs ?? 0)) * 1_000_000n
+    if (t <= this.lastTimeNs) t = this.lastTimeNs + 1n
+    this.lastTimeNs = t
+    return t
+  }
+
+  // ---------- canisters ----------
+
+  createCanister(opts: { id?: string; controllers?: string[] } = {}): string {
+    let id: Uint8Array
+    if (opts.id) {
+      id = principalFromText(opts.id)
+      if (this.canisters.has(toHex(id))) throw new Error(`canister ${opts.id} already exists`)
+    } else {
+      do id = canisterIdFromIndex(this.nextIndex++)
+      while (this.canisters.has(toHex(id)))
+    }
+    const rec: CanisterRecord = {
+      id,
+      idText: principalToText(id),
+      controllers: opts.controllers ? opts.controllers.map(principalFromText) : [...this.defaultControllers],
+      status: 'running',
+      state: undefined,
+      wasmMetadata: new Map(),
+      settings: defaultSettings(),
+      cycles: 100_000_000_000_000n,
+      version: 0n,
+      queue: Promise.resolve(),
+    }
+    this.canisters.set(toHex(id), rec)
+    this.certifyCanister(rec)
+    return rec.idText
+  }
+
+  canister(id: Uint8Array | string): CanisterRecord | undefined {
+    const bytes = typeof id === 'string' ? principalFromText(id) : id
+    return this.canisters.get(toHex(bytes))
+  }
+
+  mustCanister(id: string): CanisterRecord {
+    const c = this.canister(id)
+    if (!c) throw new Error(`no canister ${id} on this replica`)
+    return c
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  installJsCanister(canisterId: string, impl: JsCanister<any>): void {
+    const c = this.mustCanister(canisterId)
+    c.impl = impl
+    c.state = impl.init ? impl.init() : undefined
+    if (!c.moduleHash) c.moduleHash = new Uint8Array(32).fill(0x4a) // "J": a JS canister has no Wasm
+    c.version++
+    this.certifyCanister(c)
+  }
+
+  /** Metadata as a client sees it: JS canister sections, overridden by sections of an installed Wasm. */
+  metadata(c: CanisterRecord): Map<string, { value: Uint8Array; visibility: 'public' | 'private' }> {
+    const m = new Map<string, { value: Uint8Array; visibility: 'public' | 'private' }>()
+    if (c.impl?.candid !== undefined)
+      m.set('candid:service', { value: utf8(c.impl.candid), visibility: 'public' })
+    for (const [name, s] of Object.entries(c.impl?.metadata ?? {}))
+      m.set(name, {
+        value: typeof s.value === 'string' ? utf8(s.value) : s.value,
+        visibility: s.visibility ?? 'public',
+      })
+    for (const [name, s] of c.wasmMetadata) m.set(name, s)
+    return m
+  }
+
+  /** Re-publish a canister's certified data: controllers, module hash, metadata sections. */
+  certifyCanister(c: CanisterRecord): void {
+    const node = new StateNode()
+    node.set([L('controllers')], encodeWithSelfDescribedTag(c.controllers))
+    if (c.moduleHash) node.set([L('module_hash')], c.moduleHash)
+    for (const [name, s] of this.metadata(c)) node.set([L('metadata'), L(name)], s.value)
+    this.setTree([L('canister'), c.id], node)
+  }
+
+  principalBytes(text: string): Uint8Array {
+    return principalFromText(text)
+  }
+
+  isController(c: CanisterRecord, p: Uint8Array): boolean {
+    const hex = toHex(p)
+    return c.controllers.some((x) => toHex(x) === hex)
+  }
+
+  // ---------- execution ----------
+
+  /** Run an update on the target canister's serial queue (or the management canister). */
+  executeUpdate(inv: Invocation): Promise<Outcome> {
+    if (inv.canister.length === 0) {
+      return this.logged(inv, 'update', () => managementCall(this, inv))
+    }
+    const c = this.canister(inv.canister)
+    if (!c)
+      return Promise.resolve(
+        this.log(inv, 'update', { reject: rejects.canisterNotFound(principalToText(inv.canister)) }),
+      )
+    const run = c.queue.then(() => this.logged(inv, 'update', () => this.runUpdate(c, inv)))
+    c.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async runUpdate(c: CanisterRecord, inv: Invocation): Promise<Outcome> {
+    const pre = this.precheck(c, inv.method, 'update')
+    if (pre) return { reject: pre }
+    const method = c.impl?.methods[inv.method] as NonNullable<JsCanister['methods'][string]>
+    if (this.faults.executionDelayMs) await new Promise((r) => setTimeout(r, this.faults.executionDelayMs))
+    const ctx = this.context(c, inv, 'update', structuredClone(c.state))
+    try {
+      const reply = await method.handler(inv.arg, ctx)
+      c.state = ctx.state // commit only on reply: a reject or trap rolls the state back
+      return { reply }
+    } catch (e) {
+      return { reject: rejectFromThrown(e, c.idText, rejects.trap) }
+    }
+  }
+
+  /** Run a query against a copy of the committed state; nothing persists. */
+  async executeQuery(inv: Invocation): Promise<Outcome> {
+    return this.logged(inv, 'query', async () => {
+      if (inv.canister.length === 0) return { reject: rejects.managementMethodUnknown(inv.method) }
+      const c = this.canister(inv.canister)
+      if (!c) return { reject: rejects.canisterNotFound(principalToText(inv.canister)) }
+      const pre = this.precheck(c, inv.method, 'query')
+      if (pre) return { reject: pre }
+      const method = c.impl?.methods[inv.method] as NonNullable<JsCanister['methods'][string]>
+      const ctx = this.context(c, inv, 'query', structuredClone(c.state))
+      try {
+        return { reply: await method.handler(inv.arg, ctx) }
+      } catch (e) {
+        return { reject: rejectFromThrown(e, c.idText, rejects.trap) }
+      }
+    })
+  }
+
+  private precheck(c: CanisterRecord, method: string, kind: 'update' | 'query'): Reject | undefined {
+    if (c.status === 'stopped') return rejects.stopped(c.idText)
+    if (c.status === 'stopping') return rejects.stopping(c.idText)
+    if (!c.impl) return rejects.noModule(c.idText)
+    const m = c.impl.methods[method]
+    // An update call may run a query method (replicated); a query call may not run an update method.
+    if (!m || (kind === 'query' && m.kind !== 'query')) return rejects.noMethod(c.idText, kind, method)
+    return undefined
+  }
+
+  private context(
+    c: CanisterRecord,
+    inv: Invocation,
+    callType: 'update' | 'query',
+    state: unknown,
+  ): CallContext {
+    return {
+      canisterId: c.idText,
+      caller: principalToText(inv.caller),
+      callerBytes: inv.caller,
+      method: inv.method,
+      callType,
+      time: this.nowNs(),
+      controllers: c.controllers.map(principalToText),
+      state,
+      reject: (message: string): never => {
+        throw new RejectError(rejects.canisterReject(message))
+      },
+      trap: (message: string): never => {
+        throw new RejectError(rejects.trap(c.idText, message))
+      },
+      call: async (target: string, method: string, arg: Uint8Array): Promise<Uint8Array> => {
+        if (callType !== 'update')
+          throw new RejectError(rejects.trap(c.idText, 'inter-canister calls are not allowed in queries'))
+        const out = await this.executeUpdate({
+          canister: principalFromText(target),
+          method,
+          arg,
+          caller: c.id,
+          viaCanister: true,
+        })
+        if ('reject' in out) throw new InterCanisterReject(out.reject)
+        return out.reply
+      },
+    }
+  }
+
+  // ---------- call log ----------
+
+  private async logged(
+    inv: Invocation,
+    callType: 'update' | 'query',
+    run: () => Promise<Outcome>,
+  ): Promise<Outcome> {
+    let out: Outcome
+    try {
+      out = await run()
+    } catch (e) {
+      out = {
+        reject: e instanceof RejectError ? e.reject : rejects.trap(principalToText(inv.canister), String(e)),
+      }
+    }
+    return this.log(inv, callType, out)
+  }
+
+  log(inv: Invocation, callType: CallLogEntry['callType'], out: Outcome): Outcome {
+    const entry: CallLogEntry = {
+      canisterId: principalToText(inv.canister),
+      method: inv.method,
+      arg: inv.arg,
+      callType,
+      sender: principalToText(inv.caller),
+      route: inv.viaCanister ? 'proxy' : 'direct',
+      outcome: 'reply' in out ? 'replied' : 'rejected',
+      time: this.nowNs(),
+    }
+    if ('reply' in out) entry.reply = out.reply
+    else {
+      entry.rejectCode = out.reject.rejectCode
+      entry.errorCode = out.reject.errorCode
+      entry.rejectMessage = out.reject.rejectMessage
+    }
+    if (inv.requestId) entry.requestId = inv.requestId
+    if (inv.endpoint) entry.endpoint = inv.endpoint
+    this.logEntries.push(entry)
+    return out
+  }
+
+  callLog(): CallLogEntry[] {
+    return [...this.logEntries]
+  }
+
+  clearCallLog(): void {
+    this.logEntries = []
+  }
+
+  // ---------- request lifecycle ----------
+
+  /** Accept an authenticated ingress update: dedup by request id, then execute on the canister's queue. */
+  submit(
+    req: { id: Uint8Array; sender: Uint8Array; canisterId: Uint8Array; expiry: bigint },
+    inv: Invocation,
+  ): RequestRecord {
+    const idHex = toHex(req.id)
+    const existing = this.requests.get(idHex)
+    if (existing) return existing
+    const rec: RequestRecord = { ...req, idHex, status: 'received', settled: Promise.resolve() }
+    this.requests.set(idHex, rec)
+    this.setStatusLeaf(rec, 'received')
+    rec.settled = (async () => {
+      rec.status = 'processing'
+      this.setStatusLeaf(rec, 'processing')
+      const out = await this.executeUpdate(inv)
+      this.settle(rec, out)
+    })()
+    return rec
+  }
+
+  private setStatusLeaf(rec: RequestRecord, status: RequestStatus): void {
+    this.setTree([L('request_status'), rec.id, L('status')], L(status))
+  }
+
+  private settle(rec: RequestRecord, out: Outcome): void {
+    const node = new StateNode()
+    if ('reply' in out) {
+      rec.status = 'replied'
+      node.set([L('status')], L('replied'))
+      node.set([L('reply')], out.reply)
+    } else {
+      rec.status = 'rejected'
+      node.set([L('status')], L('rejected'))
+      node.set([L('reject_code')], leb128(out.reject.rejectCode))
+      node.set([L('reject_message')], L(out.reject.rejectMessage))
+      node.set([L('error_code')], L(out.reject.errorCode))
+    }
+    this.setTree([L('request_status'), rec.id], node)
+  }
+
+  /** Expired requests become `done` (reply dropped); long-done ones leave the tree. */
+  private sweep(now: bigint): void {
+    for (const rec of this.requests.values()) {
+      if (rec.expiry >= now) continue
+      if (rec.status === 'replied' || rec.status === 'rejected') {
+        rec.status = 'done'
+        const node = new StateNode()
+        node.set([L('status')], L('done'))
+        this.setTree([L('request_status'), rec.id], node)
+      } else if (rec.status === 'done' && rec.expiry + DONE_RETENTION_NS < now) {
+        this.tree.delete([L('request_status'), rec.id])
+        this.dirty = true
+        this.requests.delete(rec.idHex)
+      }
+    }
+  }
+
+  // ---------- certification ----------
+
+  setTree(path: Uint8Array[], value: StateNode | Uint8Array): void {
+    this.tree.set(path, value)
+    this.dirty = true
+  }
+
+  /**
+   * Make sure the current state is certified: one BLS signature per state change (a "round"),
+   * re-signed only when the state changed or the certified time is older than a second.
+   */
+  private ensureRound(): void {
+    const wall = Date.now()
+    if (!this.dirty && wall - this.roundWallMs < ROUND_MAX_AGE_MS) return
+    const now = this.nowNs()
+    if (wall - this.lastSweepMs >= ROUND_MAX_AGE_MS) {
+      this.lastSweepMs = wall
+      this.sweep(now)
+    }
+    this.tree.set([L('time')], leb128(now))
+    this.roundHash = this.tree.hash()
+    this.roundSig = this.keys.signStateRoot(this.roundHash)
+    this.roundWallMs = wall
+    this.dirty = false
+    this.rounds++
+  }
+
+  /** Wait for the next certification round, so updates finishing together share one signature. */
+  nextRound(): Promise<void> {
+    if (!this.pendingRound)
+      this.pendingRound = new Promise((resolve) =>
+        setImmediate(() => {
+          this.pendingRound = undefined
+          this.ensureRound()
+          resolve()
+        }),
+      )
+    return this.pendingRound
+  }
+
+  /** A certificate (CBOR bytes) revealing `paths` and `/time` from the current certified state. */
+  certificate(paths: Uint8Array[][]): Uint8Array {
+    this.ensureRound()
+    const tree: HashTree = this.tree.witness([...paths, [L('time')]])
+    let signature = this.roundSig
+    if (this.faults.corruptCertificate) {
+      signature = new Uint8Array(signature)
+      signature[signature.length - 1] ^= 0x01
+    }
+    return encodeWithSelfDescribedTag({ tree, signature })
+  }
+
+  /** Hash of the last certified state (for tests). */
+  certifiedRootHash(): Uint8Array {
+    this.ensureRound()
+    return this.roundHash
+  }
+}
+
+/** An inter-canister call was rejected; uncaught in the caller, it traps like the CDK would. */
+export class InterCanisterReject extends Error {
+  constructor(readonly reject: Reject) {
+    super(`call rejected: ${reject.rejectMessage}`)
+    this.name = 'InterCanisterReject'
+  }
+}
+
+export function defaultSettings(): CanisterSettings {
+  return {
+    freezingThreshold: 2_592_000n,
+    computeAllocation: 0n,
+    memoryAllocation: 0n,
+    reservedCyclesLimit: 5_000_000_000_000n,
+    wasmMemoryLimit: 3_221_225_472n,
+    wasmMemoryThreshold: 0n,
+    logMemoryLimit: 4096n,
+    minimumIncomingCanisterCallCycles: 0n,
+    logVisibility: { controllers: null },
+    snapshotVisibility: { controllers: null },
+    statusVisibility: { controllers: null },
+    environmentVariables: [],
+  }
+}

@@ -1,0 +1,88 @@
+// A local Internet Computer replica for tests, the demo and benchmarks (a dev tool, not in dist/).
+// It runs in-process: startReplica() listens on 127.0.0.1 and speaks the IC HTTP interface.
+import type { Server } from 'node:http'
+import { toHex } from './bytes.js'
+import type { JsCanister } from './canister.js'
+import { Engine } from './engine.js'
+import { principalToText } from './principal.js'
+import { proxyCanister } from './proxy.js'
+import { startServer } from './server.js'
+import type { CallLogEntry, Faults } from './types.js'
+
+export type { CallContext, JsCanister, JsMethod, MetadataSection } from './canister.js'
+export { candidQuery, candidUpdate } from './canister.js'
+export { CanisterReject } from './errors.js'
+export type { CallLogEntry, Faults } from './types.js'
+export { demoCanister, DEMO_CANDID } from './demo-canister.js'
+
+export interface ReplicaOptions {
+  /** Seed for the root key and node key: the same seed always gives the same root key. */
+  seed?: string
+  /** 0 (default) picks a free port. */
+  port?: number
+  /** Default controllers (principal texts) of canisters created without explicit controllers. */
+  controllers?: string[]
+}
+
+export interface Replica {
+  url: string
+  rootKeyHex: string // 266 hex chars (133-byte DER), what `root-key:` pins
+  rootKey: Uint8Array
+  subnetId: string
+  stop(): Promise<void>
+  createCanister(opts?: { id?: string; controllers?: string[] }): string
+  installJsCanister(canisterId: string, canister: JsCanister<any>): void // eslint-disable-line @typescript-eslint/no-explicit-any
+  setStatus(canisterId: string, status: 'running' | 'stopping' | 'stopped'): void
+  setControllers(canisterId: string, controllers: string[]): void
+  installProxy(opts?: { controllers?: string[] }): string
+  callLog(): CallLogEntry[]
+  clearCallLog(): void
+  setFaults(f: Faults): void
+  /** Shared clock in nanoseconds (includes any clockOffsetMs fault). */
+  timeNs(): bigint
+  /** Number of BLS certificate signatures made so far (one per certification round). */
+  certificationRounds(): number
+}
+
+export const DEFAULT_SEED = 'icp-sync-action'
+
+export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> {
+  const engine = new Engine(opts.seed ?? DEFAULT_SEED, opts.controllers ?? [])
+  const server: Server = await startServer(engine, opts.port ?? 0)
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('replica: server has no TCP address')
+  const rootKey = engine.keys.rootKeyDer
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    rootKey,
+    rootKeyHex: toHex(rootKey),
+    subnetId: principalToText(engine.keys.subnetId),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+    createCanister: (o) => engine.createCanister(o),
+    installJsCanister: (id, c) => engine.installJsCanister(id, c),
+    setStatus: (id, status) => {
+      engine.mustCanister(id).status = status
+    },
+    setControllers: (id, controllers) => {
+      const c = engine.mustCanister(id)
+      c.controllers = controllers.map((p) => engine.principalBytes(p))
+      engine.certifyCanister(c)
+    },
+    installProxy: (o = {}) => {
+      const id = engine.createCanister({ controllers: o.controllers })
+      engine.installJsCanister(id, proxyCanister())
+      return id
+    },
+    callLog: () => engine.callLog(),
+    clearCallLog: () => engine.clearCallLog(),
+    setFaults: (f) => {
+      engine.faults = { ...f }
+    },
+    timeNs: () => engine.nowNs(),
+    certificationRounds: () => engine.rounds,
+  }
+}

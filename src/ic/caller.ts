@@ -1,0 +1,178 @@
+// What a plugin's `canister-call` and `canister-metadata-section` do, routed exactly as icp-cli 1.5.0
+// routes them (icp-cli-compat.md §3.4 and §4.7), with every call recorded for the summary's trace.
+
+import { query, readMetadata, update, type CallStats } from './call.js'
+import type { IcConnection } from './connect.js'
+import { toIcError } from './errors.js'
+import {
+  decodeCanisterMetadataResult,
+  decodeProxyResult,
+  encodeCanisterMetadataArgs,
+  encodeProxyArgs,
+  MANAGEMENT_CANISTER,
+} from './proxy.js'
+import type { CallOutcome, MetadataOutcome, MetadataRequest, PluginCallRequest } from './types.js'
+
+export interface CallRecord {
+  method: string
+  route: 'direct' | 'proxy'
+  /** The canister the plugin addressed (not the proxy). */
+  target: string
+  callType: 'update' | 'query' | 'metadata'
+  argBytes: number
+  replyBytes: number
+  ms: number
+  outcome: 'ok' | 'error'
+  error?: string
+  /** Added: HTTP requests sent for this call (>1 after a retry). */
+  attempts: number
+  /** Added: the outcome was found by polling the request id after the connection was lost. */
+  polled: boolean
+}
+
+export interface CallRecorder {
+  record(entry: CallRecord): void
+}
+
+/** A recorder that keeps every record in order. */
+export function createCallRecorder(): CallRecorder & { records: CallRecord[] } {
+  const records: CallRecord[] = []
+  return { records, record: (entry) => void records.push(entry) }
+}
+
+/** icp-cli: "The distinguishing phrase in the management canister's rejection of a metadata read…". */
+const NO_SUCH_SECTION = 'no metadata section'
+
+export interface CanisterCaller {
+  canisterCall(req: PluginCallRequest): Promise<CallOutcome>
+  metadataSection(req: MetadataRequest): Promise<MetadataOutcome>
+}
+
+export function canisterCaller(
+  conn: IcConnection,
+  opts: { proxy?: string; recorder?: CallRecorder },
+): CanisterCaller {
+  const { proxy, recorder } = opts
+
+  async function viaProxy(
+    proxyId: string,
+    target: string,
+    method: string,
+    arg: Uint8Array,
+    cycles: bigint,
+    stats: CallStats,
+  ): Promise<{ ok: Uint8Array } | { err: string }> {
+    let encoded: Uint8Array
+    try {
+      encoded = encodeProxyArgs(target, method, arg, cycles)
+    } catch (error) {
+      return { err: `proxy encode failed: ${(error as Error).message}` }
+    }
+    let raw: Uint8Array
+    try {
+      raw = await update(conn, proxyId, 'proxy', encoded, {}, stats)
+    } catch (error) {
+      return { err: `proxy call failed: ${toIcError(error).message}` }
+    }
+    try {
+      return decodeProxyResult(raw)
+    } catch (error) {
+      return { err: `proxy decode failed: ${(error as Error).message}` }
+    }
+  }
+
+  /** icp-cli: management `canister_metadata` through the proxy, which reaches sections private to it. */
+  async function metadataViaProxy(
+    proxyId: string,
+    req: MetadataRequest,
+    stats: CallStats,
+  ): Promise<MetadataOutcome> {
+    let args: Uint8Array
+    try {
+      args = encodeCanisterMetadataArgs(req.targetCanisterId, req.name)
+    } catch (error) {
+      return { err: `metadata encode failed: ${(error as Error).message}` }
+    }
+    const forwarded = await viaProxy(proxyId, MANAGEMENT_CANISTER, 'canister_metadata', args, 0n, stats)
+    if ('err' in forwarded) return forwarded.err.includes(NO_SUCH_SECTION) ? { ok: undefined } : forwarded
+    try {
+      return { ok: decodeCanisterMetadataResult(forwarded.ok) }
+    } catch (error) {
+      return { err: `metadata decode failed: ${(error as Error).message}` }
+    }
+  }
+
+  function record(
+    req: { method: string; target: string; callType: CallRecord['callType']; argBytes: number },
+    route: CallRecord['route'],
+    started: number,
+    stats: CallStats,
+    result: { ok: Uint8Array | undefined } | { err: string },
+  ): void {
+    recorder?.record({
+      ...req,
+      route,
+      replyBytes: 'ok' in result ? (result.ok?.length ?? 0) : 0,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      outcome: 'ok' in result ? 'ok' : 'error',
+      ...('err' in result ? { error: result.err } : {}),
+      attempts: stats.attempts,
+      polled: stats.polled,
+    })
+  }
+
+  return {
+    async canisterCall(req) {
+      const started = performance.now()
+      const stats: CallStats = { attempts: 0, polled: false }
+      // Queries always go direct; updates go through the proxy unless `direct` or no proxy is set.
+      const proxied = req.callType === 'update' && !req.direct && proxy !== undefined
+      let result: CallOutcome
+      if (proxied) {
+        result = await viaProxy(proxy, req.targetCanisterId, req.method, req.arg, req.cycles, stats)
+      } else {
+        try {
+          const reply =
+            req.callType === 'query'
+              ? await query(conn, req.targetCanisterId, req.method, req.arg, stats)
+              : await update(conn, req.targetCanisterId, req.method, req.arg, {}, stats)
+          result = { ok: reply }
+        } catch (error) {
+          result = { err: `canister call failed: ${toIcError(error).message}` }
+        }
+      }
+      const meta = {
+        method: req.method,
+        target: req.targetCanisterId,
+        callType: req.callType,
+        argBytes: req.arg.length,
+      }
+      record(meta, proxied ? 'proxy' : 'direct', started, stats, result)
+      return result
+    },
+
+    async metadataSection(req) {
+      const started = performance.now()
+      const stats: CallStats = { attempts: 0, polled: false }
+      const proxied = !req.direct && proxy !== undefined
+      let result: MetadataOutcome
+      if (!proxied) {
+        try {
+          result = { ok: await readMetadata(conn, req.targetCanisterId, req.name, stats) }
+        } catch (error) {
+          result = { err: `metadata read failed: ${toIcError(error).message}` }
+        }
+      } else {
+        result = await metadataViaProxy(proxy, req, stats)
+      }
+      const meta = {
+        method: req.name,
+        target: req.targetCanisterId,
+        callType: 'metadata' as const,
+        argBytes: 0,
+      }
+      record(meta, proxied ? 'proxy' : 'direct', started, stats, result)
+      return result
+    },
+  }
+}
