@@ -47,7 +47,7 @@ describe('bundled dist/ under Node 24', () => {
     expect(run.stderr).toMatch(/^Error: not a valid WebAssembly component: /)
   })
 
-  test('the Action bundle reads its inputs in a simulated runner and fails cleanly', () => {
+  test('the Action bundle reads its inputs in a simulated runner and fails cleanly', async () => {
     const project = mkdtempSync(join(tmpdir(), 'icp-sync-empty-project-'))
     const run = runAction(NODE24, join(isolated, 'index.js'), {
       'project-dir': project,
@@ -57,8 +57,8 @@ describe('bundled dist/ under Node 24', () => {
     expect(run.stdout).toContain(`::error::project manifest not found in ${project}`)
   })
 
-  test('the Action bundle names a bad input', () => {
-    const run = runAction(NODE24, join(isolated, 'index.js'), { parallel: 'lots' })
+  test('the Action bundle names a bad input', async () => {
+    const run = await runAction(NODE24, join(isolated, 'index.js'), { parallel: 'lots' })
     expect(run.status).toBe(1)
     expect(run.stdout).toContain(
       "::error::input 'parallel': expected a whole number from 1 to 64, got 'lots'",

@@ -1,5 +1,5 @@
 // A simulated GitHub runner: the environment and files a job step sees, without GitHub.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,13 +13,16 @@ export interface ActionRun {
   runnerDir: string
 }
 
-/** Runs a bundled entry point as the runner would: INPUT_* (hyphens kept), GITHUB_OUTPUT and friends. */
-export function runAction(
+/**
+ * Runs a bundled entry point as the runner would: INPUT_* (hyphens kept), GITHUB_OUTPUT and friends.
+ * Asynchronous on purpose: a test's in-process replica must keep serving while the Action runs.
+ */
+export async function runAction(
   node: string,
   entry: string,
   inputs: Record<string, string>,
   extraEnv: NodeJS.ProcessEnv = {},
-): ActionRun {
+): Promise<ActionRun> {
   const runnerDir = mkdtempSync(join(tmpdir(), 'icp-sync-runner-'))
   const outputFile = join(runnerDir, 'output')
   const summaryFile = join(runnerDir, 'summary')
@@ -39,12 +42,7 @@ export function runAction(
     ...extraEnv,
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  const result = spawnSync(node, [entry], {
-    env,
-    encoding: 'utf8',
-    cwd: join(runnerDir, 'workspace'),
-    timeout: 120_000,
-  })
+  const result = await runProcess(node, [entry], { env, cwd: join(runnerDir, 'workspace') })
   return {
     status: result.status,
     stdout: result.stdout,
@@ -68,4 +66,31 @@ export function parseOutputs(text: string): Record<string, string> {
     outputs[name!] = value.join('\n')
   }
   return outputs
+}
+
+export interface ProcessRun {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** spawn() collected into a promise, with a kill after `timeoutMs`. */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
+    child.on('error', reject)
+    child.on('close', (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout, stderr })
+    })
+  })
 }

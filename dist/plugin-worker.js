@@ -1,0 +1,594 @@
+import { createRequire as __createRequire } from 'node:module';
+const require = __createRequire(import.meta.url);
+
+// src/plugin/plugin-worker.ts
+import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+
+// src/plugin/protocol.ts
+var STATE_INDEX = 0;
+var DROPPED_INDEX = { stdout: 1, stderr: 2 };
+
+// src/plugin/wasi/index.ts
+import { randomBytes, randomFillSync } from "node:crypto";
+
+// src/plugin/wasi/filesystem.ts
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  opendirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync
+} from "node:fs";
+import { join, sep } from "node:path";
+
+// src/plugin/wasi/io.ts
+var IoError = class {
+  constructor(message) {
+    this.message = message;
+  }
+  message;
+  toDebugString() {
+    return this.message;
+  }
+};
+var sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepNs(ns) {
+  if (ns <= 0n) return;
+  Atomics.wait(sleeper, 0, 0, Number(ns / 1000000n) + (ns % 1000000n > 0n ? 1 : 0));
+}
+var Pollable = class {
+  /** Monotonic deadline in ns; undefined = always ready. */
+  constructor(deadline) {
+    this.deadline = deadline;
+  }
+  deadline;
+  ready() {
+    return this.deadline === void 0 || process.hrtime.bigint() >= this.deadline;
+  }
+  block() {
+    if (this.deadline !== void 0) sleepNs(this.deadline - process.hrtime.bigint());
+  }
+};
+function poll(list) {
+  if (list.length === 0) throw new TypeError("poll: empty list of pollables");
+  for (; ; ) {
+    const ready = [];
+    list.forEach((p, i) => p.ready() && ready.push(i));
+    if (ready.length > 0) return new Uint32Array(ready);
+    list[0].block();
+  }
+}
+var CLOSED = { tag: "closed" };
+var InputStream = class {
+  constructor(source) {
+    this.source = source;
+  }
+  source;
+  ended = false;
+  read(len) {
+    if (this.ended) throw CLOSED;
+    const chunk = this.source(Number(len > 1048576n ? 1048576n : len));
+    if (chunk.length === 0 && len > 0n) {
+      this.ended = true;
+      throw CLOSED;
+    }
+    return chunk;
+  }
+  blockingRead(len) {
+    return this.read(len);
+  }
+  skip(len) {
+    return BigInt(this.read(len).length);
+  }
+  blockingSkip(len) {
+    return this.skip(len);
+  }
+  subscribe() {
+    return new Pollable();
+  }
+};
+function failedStream(message) {
+  return { tag: "last-operation-failed", val: new IoError(message) };
+}
+var OutputStream = class {
+  constructor(sink) {
+    this.sink = sink;
+  }
+  sink;
+  checkWrite() {
+    if (!this.sink) throw failedStream("not permitted: read-only");
+    return 1048576n;
+  }
+  write(contents) {
+    if (!this.sink) throw failedStream("not permitted: read-only");
+    if (contents.length > 0) this.sink(contents.slice());
+  }
+  blockingWriteAndFlush(contents) {
+    this.write(contents);
+  }
+  flush() {
+    if (!this.sink) throw failedStream("not permitted: read-only");
+  }
+  blockingFlush() {
+    this.flush();
+  }
+  subscribe() {
+    return new Pollable();
+  }
+  writeZeroes(len) {
+    this.write(new Uint8Array(Number(len)));
+  }
+  blockingWriteZeroesAndFlush(len) {
+    this.writeZeroes(len);
+  }
+  splice(src, len) {
+    const bytes = src.read(len);
+    this.write(bytes);
+    return BigInt(bytes.length);
+  }
+  blockingSplice(src, len) {
+    return this.splice(src, len);
+  }
+};
+
+// src/plugin/wasi/filesystem.ts
+var NOT_PERMITTED = "not-permitted";
+function errnoCode(error) {
+  switch (error?.code) {
+    case "ENOENT":
+      return "no-entry";
+    case "ENOTDIR":
+      return "not-directory";
+    case "EISDIR":
+      return "is-directory";
+    case "EACCES":
+      return "access";
+    case "EPERM":
+      return "not-permitted";
+    case "ELOOP":
+      return "loop";
+    case "ENAMETOOLONG":
+      return "name-too-long";
+    case "EMFILE":
+    case "ENFILE":
+      return "insufficient-memory";
+    default:
+      return "io";
+  }
+}
+function fsCall(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    if (typeof error === "string") throw error;
+    throw errnoCode(error);
+  }
+}
+function typeOf(stats) {
+  if (stats.isFile()) return "regular-file";
+  if (stats.isDirectory()) return "directory";
+  if (stats.isSymbolicLink()) return "symbolic-link";
+  if (stats.isFIFO()) return "fifo";
+  if (stats.isSocket()) return "socket";
+  if (stats.isCharacterDevice()) return "character-device";
+  if (stats.isBlockDevice()) return "block-device";
+  return "unknown";
+}
+function timestamp(ms, ns) {
+  const total = ns ?? BigInt(Math.round(ms * 1e6));
+  return { seconds: total / 1000000000n, nanoseconds: Number(total % 1000000000n) };
+}
+function descriptorStat(stats) {
+  return {
+    type: typeOf(stats),
+    linkCount: BigInt(stats.nlink),
+    size: BigInt(stats.size),
+    dataAccessTimestamp: timestamp(stats.atimeMs),
+    dataModificationTimestamp: timestamp(stats.mtimeMs),
+    statusChangeTimestamp: timestamp(stats.ctimeMs)
+  };
+}
+function inside(root, real) {
+  return real === root.host || real.startsWith(root.host.endsWith(sep) ? root.host : root.host + sep);
+}
+function createFilesystem(preopens) {
+  class DirectoryEntryStream {
+    dir;
+    constructor(path) {
+      this.dir = fsCall(() => opendirSync(path));
+    }
+    readDirectoryEntry() {
+      if (!this.dir) return void 0;
+      const entry = fsCall(() => this.dir.readSync());
+      if (!entry) {
+        this.close();
+        return void 0;
+      }
+      let type = "unknown";
+      if (entry.isFile()) type = "regular-file";
+      else if (entry.isDirectory()) type = "directory";
+      else if (entry.isSymbolicLink()) type = "symbolic-link";
+      else if (entry.isFIFO()) type = "fifo";
+      else if (entry.isSocket()) type = "socket";
+      else if (entry.isCharacterDevice()) type = "character-device";
+      else if (entry.isBlockDevice()) type = "block-device";
+      return { type, name: entry.name };
+    }
+    close() {
+      try {
+        this.dir?.closeSync();
+      } catch {
+      }
+      this.dir = void 0;
+    }
+    [Symbol.dispose]() {
+      this.close();
+    }
+  }
+  class Descriptor {
+    /** Canonical host path (inside root) and what it is. */
+    constructor(root, path, kind) {
+      this.root = root;
+      this.path = path;
+      this.kind = kind;
+    }
+    root;
+    path;
+    kind;
+    /**
+     * Resolves a guest path relative to this descriptor: lexical '..' may not climb above the root,
+     * then symlinks are followed and the real path must stay inside the root.
+     * Returns the real path, or (no-follow on a final symlink) the link's own path.
+     */
+    resolve(guestPath, follow) {
+      if (this.kind !== "directory") throw "not-directory";
+      if (guestPath.startsWith("/") || guestPath.includes("\0")) throw NOT_PERMITTED;
+      const rel = this.path.slice(this.root.host.length).split(sep).filter(Boolean);
+      const parts = guestPath.split("/");
+      for (const part of parts) {
+        if (part === "" || part === ".") continue;
+        if (part === "..") {
+          if (rel.length === 0) throw NOT_PERMITTED;
+          rel.pop();
+        } else rel.push(part);
+      }
+      const lexical = join(this.root.host, ...rel);
+      if (rel.length === 0) return { path: this.root.host, link: false };
+      const parent = fsCall(() => realpathSync(join(lexical, "..")));
+      if (!inside(this.root, parent)) throw NOT_PERMITTED;
+      const candidate = join(parent, rel[rel.length - 1]);
+      const own = fsCall(() => lstatSync(candidate));
+      if (!own.isSymbolicLink()) return { path: candidate, link: false };
+      if (!follow) return { path: candidate, link: true };
+      const real = fsCall(() => realpathSync(candidate));
+      if (!inside(this.root, real)) throw NOT_PERMITTED;
+      return { path: real, link: false };
+    }
+    readViaStream(offset) {
+      if (this.kind !== "regular-file") throw "is-directory";
+      let position = offset;
+      return new InputStream((length) => {
+        const [bytes] = this.read(BigInt(length), position);
+        position += BigInt(bytes.length);
+        return bytes;
+      });
+    }
+    writeViaStream() {
+      throw NOT_PERMITTED;
+    }
+    appendViaStream() {
+      throw NOT_PERMITTED;
+    }
+    advise() {
+    }
+    syncData() {
+    }
+    getFlags() {
+      return { read: true };
+    }
+    getType() {
+      return this.kind;
+    }
+    setSize() {
+      throw NOT_PERMITTED;
+    }
+    setTimes() {
+      throw NOT_PERMITTED;
+    }
+    read(length, offset) {
+      if (this.kind !== "regular-file") throw "is-directory";
+      return fsCall(() => {
+        const fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          const size = fstatSync(fd).size;
+          const want = Math.max(0, Math.min(Number(length), 16 * 1024 * 1024, size - Number(offset)));
+          const buffer = new Uint8Array(want);
+          let got = 0;
+          while (got < want) {
+            const n = readSync(fd, buffer, got, want - got, Number(offset) + got);
+            if (n === 0) break;
+            got += n;
+          }
+          return [got === want ? buffer : buffer.subarray(0, got), Number(offset) + got >= size];
+        } finally {
+          closeSync(fd);
+        }
+      });
+    }
+    write() {
+      throw NOT_PERMITTED;
+    }
+    readDirectory() {
+      if (this.kind !== "directory") throw "not-directory";
+      return new DirectoryEntryStream(this.path);
+    }
+    sync() {
+    }
+    createDirectoryAt() {
+      throw NOT_PERMITTED;
+    }
+    stat() {
+      return descriptorStat(fsCall(() => statSync(this.path)));
+    }
+    statAt(flags, path) {
+      const target = this.resolve(path, flags.symlinkFollow === true);
+      return descriptorStat(fsCall(() => target.link ? lstatSync(target.path) : statSync(target.path)));
+    }
+    setTimesAt() {
+      throw NOT_PERMITTED;
+    }
+    linkAt() {
+      throw NOT_PERMITTED;
+    }
+    openAt(flags, path, open, descriptor) {
+      if (open.create || open.truncate || open.exclusive) throw NOT_PERMITTED;
+      if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED;
+      const target = this.resolve(path, flags.symlinkFollow === true);
+      if (target.link) throw "loop";
+      const stats = fsCall(() => statSync(target.path));
+      if (stats.isDirectory()) return new Descriptor(this.root, target.path, "directory");
+      if (open.directory) throw "not-directory";
+      if (!stats.isFile()) throw NOT_PERMITTED;
+      return new Descriptor(this.root, target.path, "regular-file");
+    }
+    readlinkAt(path) {
+      const target = this.resolve(path, false);
+      if (!target.link) throw "invalid";
+      return fsCall(() => readlinkSync(target.path));
+    }
+    removeDirectoryAt() {
+      throw NOT_PERMITTED;
+    }
+    renameAt() {
+      throw NOT_PERMITTED;
+    }
+    symlinkAt() {
+      throw NOT_PERMITTED;
+    }
+    unlinkFileAt() {
+      throw NOT_PERMITTED;
+    }
+    isSameObject(other) {
+      return other.path === this.path;
+    }
+    metadataHash() {
+      return hashOf(fsCall(() => statSync(this.path)));
+    }
+    metadataHashAt(flags, path) {
+      const target = this.resolve(path, flags.symlinkFollow === true);
+      return hashOf(fsCall(() => target.link ? lstatSync(target.path) : statSync(target.path)));
+    }
+  }
+  function hashOf(stats) {
+    return { lower: BigInt(stats.ino), upper: BigInt(stats.dev) };
+  }
+  const roots = preopens.map(({ guest, host }) => {
+    const root = { host };
+    return [new Descriptor(root, host, "directory"), guest];
+  });
+  return {
+    types: {
+      Descriptor,
+      DirectoryEntryStream,
+      filesystemErrorCode(_error) {
+        return void 0;
+      }
+    },
+    preopens: {
+      getDirectories: () => roots
+    }
+  };
+}
+
+// src/plugin/wasi/index.ts
+var PluginExit = class extends Error {
+  constructor(code) {
+    super(`plugin called wasi:cli/exit with status ${code}`);
+    this.code = code;
+  }
+  code;
+  name = "PluginExit";
+};
+var TerminalInput = class {
+};
+var TerminalOutput = class {
+};
+var ACCESS_DENIED = "access-denied";
+function createWasi(options) {
+  const stdout = new OutputStream((bytes) => options.write("stdout", bytes));
+  const stderr = new OutputStream((bytes) => options.write("stderr", bytes));
+  const fs = createFilesystem(options.preopens);
+  const started = process.hrtime.bigint();
+  class Network {
+  }
+  class TcpSocket {
+  }
+  class UdpSocket {
+  }
+  class IncomingDatagramStream {
+  }
+  class OutgoingDatagramStream {
+  }
+  class ResolveAddressStream {
+  }
+  const deny = () => {
+    throw ACCESS_DENIED;
+  };
+  return {
+    "wasi:io/error": { Error: IoError },
+    "wasi:io/poll": { Pollable, poll },
+    "wasi:io/streams": { InputStream, OutputStream },
+    "wasi:clocks/monotonic-clock": {
+      now: () => process.hrtime.bigint() - started,
+      resolution: () => 1n,
+      subscribeInstant: (when) => new Pollable(started + when),
+      subscribeDuration: (ns) => new Pollable(process.hrtime.bigint() + ns)
+    },
+    "wasi:clocks/wall-clock": {
+      now: () => {
+        const ns = BigInt(Date.now()) * 1000000n;
+        return { seconds: ns / 1000000000n, nanoseconds: Number(ns % 1000000000n) };
+      },
+      resolution: () => ({ seconds: 0n, nanoseconds: 1e6 })
+    },
+    "wasi:random/random": {
+      getRandomBytes: (len) => new Uint8Array(randomBytes(Number(len))),
+      getRandomU64: () => randomU64()
+    },
+    "wasi:random/insecure": {
+      getInsecureRandomBytes: (len) => new Uint8Array(randomBytes(Number(len))),
+      getInsecureRandomU64: () => randomU64()
+    },
+    "wasi:random/insecure-seed": { insecureSeed: () => [randomU64(), randomU64()] },
+    "wasi:cli/stdin": { getStdin: () => new InputStream(() => new Uint8Array(0)) },
+    "wasi:cli/stdout": { getStdout: () => stdout },
+    "wasi:cli/stderr": { getStderr: () => stderr },
+    "wasi:cli/terminal-input": { TerminalInput },
+    "wasi:cli/terminal-output": { TerminalOutput },
+    "wasi:cli/terminal-stdin": { getTerminalStdin: () => void 0 },
+    "wasi:cli/terminal-stdout": { getTerminalStdout: () => void 0 },
+    "wasi:cli/terminal-stderr": { getTerminalStderr: () => void 0 },
+    "wasi:cli/environment": {
+      getEnvironment: () => [],
+      getArguments: () => [],
+      initialCwd: () => void 0
+    },
+    "wasi:cli/exit": {
+      exit: (status) => {
+        throw new PluginExit(status.tag === "ok" ? 0 : 1);
+      },
+      exitWithCode: (code) => {
+        throw new PluginExit(code);
+      }
+    },
+    "wasi:filesystem/types": fs.types,
+    "wasi:filesystem/preopens": fs.preopens,
+    "wasi:sockets/network": { Network, networkErrorCode: () => void 0 },
+    "wasi:sockets/instance-network": { instanceNetwork: () => new Network() },
+    "wasi:sockets/tcp": { TcpSocket },
+    "wasi:sockets/tcp-create-socket": { createTcpSocket: deny },
+    "wasi:sockets/udp": { UdpSocket, IncomingDatagramStream, OutgoingDatagramStream },
+    "wasi:sockets/udp-create-socket": { createUdpSocket: deny },
+    "wasi:sockets/ip-name-lookup": { ResolveAddressStream, resolveAddresses: deny }
+  };
+}
+function randomU64() {
+  const buffer = new BigUint64Array(1);
+  randomFillSync(buffer);
+  return buffer[0];
+}
+
+// src/plugin/plugin-worker.ts
+var data = workerData;
+var { port } = data;
+var state = new Int32Array(data.shared, 0, 1);
+var dropped = new BigInt64Array(data.shared, 8, 2);
+var accepted = { stdout: 0, stderr: 0 };
+function post(message) {
+  port.postMessage(message);
+}
+function write(stream, bytes) {
+  const room = data.outputCap - accepted[stream];
+  const take = Math.max(0, Math.min(room, bytes.length));
+  if (take > 0) {
+    accepted[stream] += take;
+    post({ t: "out", stream, bytes: take === bytes.length ? bytes : bytes.slice(0, take) });
+  }
+  if (take < bytes.length) Atomics.add(dropped, DROPPED_INDEX[stream] - 1, BigInt(bytes.length - take));
+}
+function hostCall(message) {
+  Atomics.store(state, STATE_INDEX, 0);
+  post(message);
+  Atomics.wait(state, STATE_INDEX, 0);
+  const reply = receiveMessageOnPort(port);
+  if (!reply) throw new Error("canister-call bridge: woken without a reply");
+  return reply.message;
+}
+function canisterCall(req) {
+  const reply = hostCall({ t: "call", req });
+  if ("err" in reply) throw reply.err;
+  return { tag: "ok", val: reply.ok };
+}
+function canisterMetadataSection(req) {
+  const reply = hostCall({ t: "metadata", req });
+  if ("err" in reply) throw reply.err;
+  return { tag: "ok", val: reply.ok };
+}
+var instances = [];
+function largestMemory() {
+  let largest = 0;
+  for (const instance of instances)
+    for (const value of Object.values(instance.exports))
+      if (value instanceof WebAssembly.Memory) largest = Math.max(largest, value.buffer.byteLength);
+  return largest;
+}
+function describe(error) {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+async function main() {
+  post({ t: "instantiating" });
+  const started = performance.now();
+  let exec;
+  try {
+    const glue = await import(pathToFileURL(data.modulePath).href);
+    const imports = {
+      ...createWasi({ preopens: data.preopens, write }),
+      "canister-call": { default: canisterCall }
+    };
+    if (data.version === "0.2.0") imports["canister-metadata-section"] = { default: canisterMetadataSection };
+    const getCoreModule = (name) => {
+      const module = data.modules[name];
+      if (!module) throw new Error(`missing core module ${name}`);
+      return module;
+    };
+    const instantiateCore = async (module, coreImports) => {
+      const instance = await WebAssembly.instantiate(module, coreImports);
+      instances.push(instance);
+      return instance;
+    };
+    ({ exec } = await glue.instantiate(getCoreModule, imports, instantiateCore));
+  } catch (error) {
+    post({ t: "done", outcome: { kind: "instantiate", message: describe(error) }, execMs: 0, memoryBytes: 0 });
+    return;
+  }
+  post({ t: "running", instantiateMs: performance.now() - started });
+  const execStarted = performance.now();
+  let outcome;
+  try {
+    exec(data.execInput);
+    outcome = { kind: "ok" };
+  } catch (error) {
+    if (typeof error === "string") outcome = { kind: "err", message: error };
+    else if (error instanceof PluginExit) outcome = { kind: "exit", code: error.code };
+    else outcome = { kind: "trap", message: describe(error) };
+  }
+  post({ t: "done", outcome, execMs: performance.now() - execStarted, memoryBytes: largestMemory() });
+}
+void main();
