@@ -11,6 +11,7 @@ import {
   EXIT_COMPONENT_WAT,
   HTTP_COMPONENT_WAT,
   FUTURE_VERSION_COMPONENT_WAT,
+  SOCKETS_COMPONENT_WAT,
   suiteV1,
   suiteV2,
 } from '../helpers/plugin-fixtures.js'
@@ -194,6 +195,14 @@ describe('sandbox: every escape is denied', () => {
     delete process.env.PLANTED_SECRET
     expect(result.error).toBeUndefined()
     expect(result.ok).toBe(true)
+  })
+
+  test('sockets link but creating one is access-denied (WAT component traps otherwise)', async () => {
+    const wasm = await componentFromWat(SOCKETS_COMPONENT_WAT)
+    const result = await runPlugin({ ...request(v1, project), component: wasm, dirs: [] })
+    expect(result.error).toBeUndefined()
+    expect(result.ok).toBe(true)
+    await expectHealthy()
   })
 
   test('exit traps cleanly (WAT component)', async () => {

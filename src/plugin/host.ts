@@ -262,15 +262,20 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   worker.on('error', (error: Error & { code?: string }) =>
     stop({ kind: 'worker-error', message: error.message, code: error.code }),
   )
-  worker.on('exit', () => settle())
+  let exitCode: number | undefined
+  worker.on('exit', (code) => {
+    exitCode = code
+    settle()
+  })
   await finished
   clearInterval(watchdog)
   const stoppedAt = performance.now()
-  // Output the worker posted before it stopped may still sit in the port's queue.
+  // The worker may exit on its own right after posting 'done', and 'exit' can overtake the port's
+  // message events: drain the queue (output and the outcome) before looking at the result.
   port.off('message', handle)
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const message = m.message as WorkerMessage
-    if (message.t === 'out') capture.write(message.stream, message.bytes)
+    if (message.t === 'out' || message.t === 'done' || message.t === 'running') handle(message)
   }
   port.close()
   capture.finish({
@@ -279,7 +284,10 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   })
   if (execMs === 0 && runStarted !== undefined) execMs = stoppedAt - runStarted - instantiateMs
   return {
-    end: end ?? { kind: 'worker-error', message: 'the plugin worker exited without reporting' },
+    end: end ?? {
+      kind: 'worker-error',
+      message: `the plugin worker exited (code ${exitCode}) without reporting`,
+    },
     capture,
     calls,
     instantiateMs,
