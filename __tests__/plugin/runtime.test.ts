@@ -1,5 +1,6 @@
 // The plugin sandbox end to end: real components (componentize-js and WAT), real jco, real workers.
-import { mkdtempSync, opendirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, opendirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { beforeAll, describe, expect, test } from '@jest/globals'
@@ -100,9 +101,14 @@ describe('a normal run', () => {
   })
 
   test('a warm run does not transpile again', async () => {
-    const result = await runPlugin(request(v1, project, { mode: 'count' }))
-    expect(result.timings.cacheHit).toBe(true)
-    expect(result.timings.transpileMs).toBe(0)
+    const cacheDir = mkdtempSync(join(tmpdir(), 'icp-transpile-'))
+    const cold = await runPlugin({ ...request(v1, project, { mode: 'count' }), cacheDir })
+    expect(cold.timings.cacheHit).toBe(false)
+    expect(cold.timings.transpileMs).toBeGreaterThan(0)
+    const warm = await runPlugin({ ...request(v1, project, { mode: 'count' }), cacheDir })
+    expect(warm.timings).toMatchObject({ cacheHit: true, transpileMs: 0 })
+    expect(warm.persistentStderr).toEqual(cold.persistentStderr)
+    rmSync(cacheDir, { recursive: true, force: true })
   })
 })
 
