@@ -84,7 +84,12 @@ async function buildOnce(sourcePath: string, world: 'v1' | 'v2', out: string): P
     } catch (error) {
       await rm(tmp, { force: true })
       const detail = error as { stderr?: string; message: string }
-      throw new Error(`componentize-js failed for ${sourcePath} (${world}): ${detail.stderr || detail.message}`)
+      throw new Error(
+        `componentize-js failed for ${sourcePath} (${world}): ${detail.stderr || detail.message}`,
+        {
+          cause: error,
+        },
+      )
     }
     await rename(tmp, out)
     return out

@@ -63,3 +63,39 @@ export const HTTP_COMPONENT_WAT = `(component
 export const FUTURE_VERSION_COMPONENT_WAT = `(component
   (import "icp:sync-plugin/types@0.3.0" (instance))
 )`
+
+/**
+ * Imports wasi:sockets (network + tcp-create-socket) and tries to create a TCP socket in `exec`; traps
+ * unless the host answered `err(access-denied)`. The socket handle type is simplified to u32: our host
+ * never returns one, and the enum only needs the cases this test reads.
+ */
+export const SOCKETS_COMPONENT_WAT = `(component
+  (import "icp:sync-plugin/types@0.1.0" (instance))
+  (import "wasi:sockets/network@0.2.0" (instance $net
+    (type $fam (enum "ipv4" "ipv6"))
+    (export "ip-address-family" (type (eq $fam)))
+    (type $ec (enum "unknown" "access-denied"))
+    (export "error-code" (type (eq $ec)))))
+  (alias export $net "ip-address-family" (type $family))
+  (alias export $net "error-code" (type $code))
+  (import "wasi:sockets/tcp-create-socket@0.2.0" (instance $tcp
+    (export "ip-address-family" (type $f (eq $family)))
+    (export "error-code" (type $e (eq $code)))
+    (export "create-tcp-socket" (func (param "address-family" $f) (result (result u32 (error $e)))))))
+  (alias export $tcp "create-tcp-socket" (func $create))
+  (core module $mem (memory (export "memory") 1))
+  (core instance $mi (instantiate $mem))
+  (alias core export $mi "memory" (core memory $memory))
+  (core func $create_low (canon lower (func $create) (memory $memory)))
+  (core module $main
+    (import "env" "memory" (memory 1))
+    (import "env" "create" (func $c (param i32 i32)))
+    (func (export "exec")
+      i32.const 0 i32.const 64 call $c
+      i32.const 64 i32.load8_u i32.const 1 i32.ne if unreachable end
+      i32.const 68 i32.load8_u i32.const 1 i32.ne if unreachable end))
+  (core instance $i (instantiate $main (with "env" (instance
+    (export "memory" (memory $memory)) (export "create" (func $create_low))))))
+  (func $exec (canon lift (core func $i "exec")))
+  (export "exec" (func $exec))
+)`

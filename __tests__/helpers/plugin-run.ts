@@ -39,7 +39,9 @@ export function testHandler(recorded: Recorded, slowMs = 400) {
         await new Promise((done) => setTimeout(done, slowMs))
         return { ok: new Uint8Array(0) }
       case 'fail':
-        return { err: 'canister call failed: The replica returned a rejection error: reject code CanisterReject' }
+        return {
+          err: 'canister call failed: The replica returned a rejection error: reject code CanisterReject',
+        }
       case 'get':
         return { ok: new TextEncoder().encode(`${recorded.calls.length - 1} stored`) }
       default:

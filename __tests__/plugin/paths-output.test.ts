@@ -35,7 +35,10 @@ async function pathError(plugin: string, dirs: NamedPath[], files: NamedPath[] =
 describe('declared paths (icp-cli 1.5.0)', () => {
   test.each([
     [[{ path: '/etc' }], "plugin path '/etc' is not a relative path (absolute paths are not allowed)"],
-    [[{ path: 'linkdir' }], "plugin path 'linkdir' resolves through a symlink ('linkdir'); symlinks are not allowed in plugin paths"],
+    [
+      [{ path: 'linkdir' }],
+      "plugin path 'linkdir' resolves through a symlink ('linkdir'); symlinks are not allowed in plugin paths",
+    ],
     [[{ path: 'assets/nope' }], "plugin dir 'assets/nope' is not an existing directory"],
     [[{ path: 'config.txt' }], "plugin dir 'config.txt' is not an existing directory"],
   ])('dirs %j', async (dirs, message) => {
@@ -86,7 +89,8 @@ describe('declared paths (icp-cli 1.5.0)', () => {
     const result = await runPlugin({ ...request(v2, project), dirs: [], callable: ['ghost'] })
     expect(result.error).toEqual({
       kind: 'config',
-      message: "sync plugin lists canister 'ghost' as callable, but no canister by that name is known in environment 'walk'",
+      message:
+        "sync plugin lists canister 'ghost' as callable, but no canister by that name is known in environment 'walk'",
       causes: [],
     })
   })

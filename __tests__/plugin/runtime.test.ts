@@ -1,5 +1,6 @@
 // The plugin sandbox end to end: real components (componentize-js and WAT), real jco, real workers.
-import { mkdtempSync, opendirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, opendirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { beforeAll, describe, expect, test } from '@jest/globals'
@@ -11,6 +12,7 @@ import {
   EXIT_COMPONENT_WAT,
   HTTP_COMPONENT_WAT,
   FUTURE_VERSION_COMPONENT_WAT,
+  SOCKETS_COMPONENT_WAT,
   suiteV1,
   suiteV2,
 } from '../helpers/plugin-fixtures.js'
@@ -74,7 +76,12 @@ describe('a normal run', () => {
     expect(puts).toContain('assets/seed/sub/c.txt=cherry')
     expect(puts.at(-1)).toBe('file:config.txt=dev\n')
     expect(recorded.calls.every((c) => c.targetCanisterId === 'rwlgt-iiaaa-aaaaa-aaaaa-cai')).toBe(true)
-    expect(recorded.calls.at(-1)).toMatchObject({ method: 'get', callType: 'query', direct: true, cycles: 0n })
+    expect(recorded.calls.at(-1)).toMatchObject({
+      method: 'get',
+      callType: 'query',
+      direct: true,
+      cycles: 0n,
+    })
     expect(result.calls).toBe(recorded.calls.length)
     expect(result.persistentStderr).toEqual([
       `registered ${expected.length} file(s) in rwlgt-iiaaa-aaaaa-aaaaa-cai (walk); get -> ${expected.length + 1} stored`,
@@ -94,16 +101,25 @@ describe('a normal run', () => {
   })
 
   test('a warm run does not transpile again', async () => {
-    const result = await runPlugin(request(v1, project, { mode: 'count' }))
-    expect(result.timings.cacheHit).toBe(true)
-    expect(result.timings.transpileMs).toBe(0)
+    const cacheDir = mkdtempSync(join(tmpdir(), 'icp-transpile-'))
+    const cold = await runPlugin({ ...request(v1, project, { mode: 'count' }), cacheDir })
+    expect(cold.timings.cacheHit).toBe(false)
+    expect(cold.timings.transpileMs).toBeGreaterThan(0)
+    const warm = await runPlugin({ ...request(v1, project, { mode: 'count' }), cacheDir })
+    expect(warm.timings).toMatchObject({ cacheHit: true, transpileMs: 0 })
+    expect(warm.persistentStderr).toEqual(cold.persistentStderr)
+    rmSync(cacheDir, { recursive: true, force: true })
   })
 })
 
 describe('errors a plugin reports', () => {
   test('a returned error keeps its text; stderr before it is kept', async () => {
     const result = await runPlugin(request(v1, project, { mode: 'error' }))
-    expect(errorOf(result)).toEqual({ kind: 'plugin-error', message: 'plugin returned error: deliberate failure', causes: [] })
+    expect(errorOf(result)).toEqual({
+      kind: 'plugin-error',
+      message: 'plugin returned error: deliberate failure',
+      causes: [],
+    })
     expect(result.output).toEqual([
       { stream: 'stdout', line: 'error-plugin: about to fail' },
       { stream: 'stderr', line: 'error-plugin: stderr before failing' },
@@ -125,7 +141,11 @@ describe('errors a plugin reports', () => {
     expect(lost.causes[0]).toMatch(/^error while executing: RuntimeError: .*unreachable/)
     expect(JSON.stringify(lost)).not.toContain('this message is lost')
     const kept = errorOf(await runPlugin(request(v1, project, { mode: 'throw-string' })))
-    expect(kept).toEqual({ kind: 'plugin-error', message: 'plugin returned error: Error: this message is kept', causes: [] })
+    expect(kept).toEqual({
+      kind: 'plugin-error',
+      message: 'plugin returned error: Error: this message is kept',
+      causes: [],
+    })
     await expectHealthy()
   })
 })
@@ -134,7 +154,12 @@ describe('sandbox: every escape is denied', () => {
   test('paths, symlinks pointing out and absolute paths give not-permitted; links inside work', async () => {
     const result = await runPlugin(request(v1, project, { mode: 'escape' }))
     expect(result.error).toBeUndefined()
-    const report = Object.fromEntries(result.persistentStderr.join(' ').split(' ').map((kv) => kv.split('=')))
+    const report = Object.fromEntries(
+      result.persistentStderr
+        .join(' ')
+        .split(' ')
+        .map((kv) => kv.split('=')),
+    )
     expect(report).toEqual({
       parent: 'not-permitted',
       nested: 'not-permitted',
@@ -156,7 +181,12 @@ describe('sandbox: every escape is denied', () => {
   test('create, write, truncate, rename, unlink, rmdir, symlink and link are refused; nothing changes', async () => {
     const before = readdirSync(join(project, 'assets/seed')).sort()
     const result = await runPlugin(request(v1, project, { mode: 'write' }))
-    const report = Object.fromEntries(result.persistentStderr.join(' ').split(' ').map((kv) => kv.split('=')))
+    const report = Object.fromEntries(
+      result.persistentStderr
+        .join(' ')
+        .split(' ')
+        .map((kv) => kv.split('=')),
+    )
     expect(Object.keys(report)).toHaveLength(12)
     for (const [op, outcome] of Object.entries(report)) expect(`${op}=${outcome}`).toBe(`${op}=not-permitted`)
     expect(readdirSync(join(project, 'assets/seed')).sort()).toEqual(before)
@@ -173,11 +203,21 @@ describe('sandbox: every escape is denied', () => {
     expect(result.ok).toBe(true)
   })
 
+  test('sockets link but creating one is access-denied (WAT component traps otherwise)', async () => {
+    const wasm = await componentFromWat(SOCKETS_COMPONENT_WAT)
+    const result = await runPlugin({ ...request(v1, project), component: wasm, dirs: [] })
+    expect(result.error).toBeUndefined()
+    expect(result.ok).toBe(true)
+    await expectHealthy()
+  })
+
   test('exit traps cleanly (WAT component)', async () => {
     const wasm = await componentFromWat(EXIT_COMPONENT_WAT)
     const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm, dirs: [] }))
     expect(error.kind).toBe('trap')
-    expect(error.causes).toEqual(['plugin called wasi:cli/exit with status 1 (a sync plugin must return from exec)'])
+    expect(error.causes).toEqual([
+      'plugin called wasi:cli/exit with status 1 (a sync plugin must return from exec)',
+    ])
     await expectHealthy()
   })
 
@@ -185,7 +225,11 @@ describe('sandbox: every escape is denied', () => {
     const calls: unknown[] = []
     const wasm = await componentFromWat(HTTP_COMPONENT_WAT)
     const error = errorOf(
-      await runPlugin({ ...request(v1, project), component: wasm, canisterCall: async (r) => (calls.push(r), { ok: new Uint8Array() }) }),
+      await runPlugin({
+        ...request(v1, project),
+        component: wasm,
+        canisterCall: async (r) => (calls.push(r), { ok: new Uint8Array() }),
+      }),
     )
     expect(error.kind).toBe('refused-import')
     expect(error.causes[0]).toContain('`wasi:http/outgoing-handler@0.2.0`')
@@ -196,7 +240,9 @@ describe('sandbox: every escape is denied', () => {
 describe('budgets stop runaway plugins and leave the process healthy', () => {
   test('infinite loop → compute limit with icp-cli text', async () => {
     const started = performance.now()
-    const result = await runPlugin(request(v1, project, { mode: 'loop', limits: { computeSeconds: 1, memoryMb: 1024 } }))
+    const result = await runPlugin(
+      request(v1, project, { mode: 'loop', limits: { computeSeconds: 1, memoryMb: 1024 } }),
+    )
     const error = errorOf(result)
     expect(error.kind).toBe('compute-limit')
     expect(error.causes).toEqual([
@@ -255,7 +301,9 @@ describe('budgets stop runaway plugins and leave the process healthy', () => {
   })
 
   test('memory bomb → memory limit', async () => {
-    const result = await runPlugin(request(v1, project, { mode: 'membomb', limits: { computeSeconds: 30, memoryMb: 256 } }))
+    const result = await runPlugin(
+      request(v1, project, { mode: 'membomb', limits: { computeSeconds: 30, memoryMb: 256 } }),
+    )
     const error = errorOf(result)
     expect(error.kind).toBe('memory-limit')
     expect(error.causes[0]).toMatch(/exceeded the 256 MiB memory limit/)
@@ -309,7 +357,11 @@ describe('interface versions', () => {
       },
       canisterCall: async (req) => {
         recorded.calls.push(req)
-        return { ok: new TextEncoder().encode(`${req.targetCanisterId}/${req.targetName ?? 'host'}/${decode(req.arg)}`) }
+        return {
+          ok: new TextEncoder().encode(
+            `${req.targetCanisterId}/${req.targetName ?? 'host'}/${decode(req.arg)}`,
+          ),
+        }
       },
       metadataSection: async (req) => {
         metadata.push(req)
@@ -351,20 +403,30 @@ describe('interface versions', () => {
 
   test('an interface version icp-cli does not load is refused with the supported list', async () => {
     const wasm = await componentFromWat(FUTURE_VERSION_COMPONENT_WAT)
-    const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm, pluginPath: '/p/future.wasm' }))
+    const error = errorOf(
+      await runPlugin({ ...request(v1, project), component: wasm, pluginPath: '/p/future.wasm' }),
+    )
     expect(error).toEqual({
       kind: 'unsupported-interface',
       message:
         'wasm component at /p/future.wasm does not implement a supported sync-plugin interface (it imports icp:sync-plugin/types@0.3.0). Supported: icp:sync-plugin@0.1 and icp:sync-plugin@0.2.',
       causes: [],
     })
-    const none = errorOf(await runPlugin({ ...request(v1, project), component: await componentFromWat(ANSWER_COMPONENT_WAT) }))
+    const none = errorOf(
+      await runPlugin({ ...request(v1, project), component: await componentFromWat(ANSWER_COMPONENT_WAT) }),
+    )
     expect(none.kind).toBe('unsupported-interface')
     expect(none.message).toContain('(no icp:sync-plugin/types@<version> import found)')
   })
 
   test('bytes that are not a component are a bad component', async () => {
-    const garbage = errorOf(await runPlugin({ ...request(v1, project), component: new Uint8Array([1, 2, 3]), pluginPath: '/p/x.wasm' }))
+    const garbage = errorOf(
+      await runPlugin({
+        ...request(v1, project),
+        component: new Uint8Array([1, 2, 3]),
+        pluginPath: '/p/x.wasm',
+      }),
+    )
     expect(garbage).toEqual({
       kind: 'bad-component',
       message: 'failed to load wasm component from /p/x.wasm',

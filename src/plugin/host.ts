@@ -90,11 +90,23 @@ export function compileCoreModules(plugin: TranspiledPlugin): Promise<Record<str
 let memoryPagesFlag: number | undefined
 
 /**
- * Caps every wasm memory in this process at `memoryMb` (64 KiB pages). Worker `resourceLimits` do not
- * bound wasm memory; v8's flag does, process-wide, and is read when a memory is created or grown.
+ * The flag is process-wide and also bounds jco's own transpiler (a wasm component that needs ~64 MiB
+ * for a 12 MB plugin), so caps below this floor are raised to it.
+ */
+export const MIN_MEMORY_MB = 128
+
+/** The cap actually applied for a requested limit. */
+export function effectiveMemoryMb(memoryMb: number): number {
+  return Math.min(4096, Math.max(MIN_MEMORY_MB, Math.floor(memoryMb)))
+}
+
+/**
+ * Caps every wasm memory in this process (64 KiB pages). Worker `resourceLimits` do not bound wasm
+ * memory; v8's --wasm-max-mem-pages does, process-wide, and is read whenever a memory grows (measured:
+ * changing it at run time applies to modules compiled earlier), so no flag is needed at process start.
  */
 export function applyMemoryCap(memoryMb: number): void {
-  const pages = Math.max(1, Math.min(65536, Math.floor(memoryMb * 16)))
+  const pages = effectiveMemoryMb(memoryMb) * 16
   if (pages === memoryPagesFlag) return
   setFlagsFromString(`--wasm-max-mem-pages=${pages}`)
   memoryPagesFlag = pages
@@ -150,7 +162,9 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   const finished = new Promise<void>((resolve) => (settle = resolve))
 
   const computeMs = (now = performance.now()) =>
-    runStarted === undefined ? 0 : now - runStarted - callMs - (callStarted === undefined ? 0 : now - callStarted)
+    runStarted === undefined
+      ? 0
+      : now - runStarted - callMs - (callStarted === undefined ? 0 : now - callStarted)
 
   const stop = (why: RunEnd) => {
     if (end) return
@@ -248,15 +262,20 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   worker.on('error', (error: Error & { code?: string }) =>
     stop({ kind: 'worker-error', message: error.message, code: error.code }),
   )
-  worker.on('exit', () => settle())
+  let exitCode: number | undefined
+  worker.on('exit', (code) => {
+    exitCode = code
+    settle()
+  })
   await finished
   clearInterval(watchdog)
   const stoppedAt = performance.now()
-  // Output the worker posted before it stopped may still sit in the port's queue.
+  // The worker may exit on its own right after posting 'done', and 'exit' can overtake the port's
+  // message events: drain the queue (output and the outcome) before looking at the result.
   port.off('message', handle)
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const message = m.message as WorkerMessage
-    if (message.t === 'out') capture.write(message.stream, message.bytes)
+    if (message.t === 'out' || message.t === 'done' || message.t === 'running') handle(message)
   }
   port.close()
   capture.finish({
@@ -265,7 +284,10 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   })
   if (execMs === 0 && runStarted !== undefined) execMs = stoppedAt - runStarted - instantiateMs
   return {
-    end: end ?? { kind: 'worker-error', message: 'the plugin worker exited without reporting' },
+    end: end ?? {
+      kind: 'worker-error',
+      message: `the plugin worker exited (code ${exitCode}) without reporting`,
+    },
     capture,
     calls,
     instantiateMs,

@@ -2,7 +2,13 @@
 // read its interface version, check the declared dirs/files for that version, vet imports, then run
 // `exec` once in a fresh worker under the budgets.
 import { DeclaredPathError, prepareDeclaredPaths, type PreparedPaths } from './paths.js'
-import { computeLimitMessage, runInWorker, type RunEnd, type WorkerRunResult } from './host.js'
+import {
+  computeLimitMessage,
+  effectiveMemoryMb,
+  runInWorker,
+  type RunEnd,
+  type WorkerRunResult,
+} from './host.js'
 import {
   ComponentFormatError,
   SUPPORTED_INTERFACES_TEXT,
@@ -13,16 +19,16 @@ import {
 } from './interface.js'
 import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
 import type { GuestTarget } from './protocol.js'
-import type {
-  InterfaceVersion,
-  PluginErrorKind,
-  PluginRunResult,
-  RunPluginRequest,
-} from './types.js'
-import { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, computeLimitError, parseComputeLimit } from '../options.js'
+import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
+import {
+  COMPUTE_LIMIT_ENV,
+  DEFAULT_COMPUTE_LIMIT_SECONDS,
+  computeLimitError,
+  parseComputeLimit,
+} from '../options.js'
 
 export type * from './types.js'
-export { computeLimitMessage } from './host.js'
+export { MIN_MEMORY_MB, computeLimitMessage, effectiveMemoryMb } from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
 export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
 
@@ -110,7 +116,9 @@ function interfaceOf(req: RunPluginRequest): InterfaceVersion {
     imports = readComponentImports(req.component)
   } catch (error) {
     if (error instanceof ComponentFormatError)
-      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [error.message])
+      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [
+        error.message,
+      ])
     throw error
   }
   const detected = detectInterfaceVersion(imports)
@@ -153,7 +161,9 @@ async function transpile(req: RunPluginRequest, version: InterfaceVersion): Prom
     plugin = await transpilePlugin(req.component, req.cacheDir)
   } catch (error) {
     if (error instanceof TranspileError)
-      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [error.message])
+      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [
+        error.message,
+      ])
     throw error
   }
   // Defence in depth: jco's own (unversioned) list must be covered by what the worker supplies.
@@ -217,18 +227,23 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
     .filter((line) => line.trim() !== '')
     .slice(-5)
     .map((line) => `stderr: ${line}`)
-  const memoryCapBytes = req.limits.memoryMb * 1024 * 1024
+  const memoryMb = effectiveMemoryMb(req.limits.memoryMb)
+  const memoryCapBytes = memoryMb * 1024 * 1024
   const nearCap = (bytes: number) => bytes >= memoryCapBytes * 0.9
   const memoryError = {
     kind: 'memory-limit' as const,
     message: execFailed,
     causes: [
-      `plugin exceeded the ${req.limits.memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`,
+      `plugin exceeded the ${memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`,
     ],
   }
   switch (end.kind) {
     case 'compute-limit':
-      return { kind: 'compute-limit', message: execFailed, causes: [computeLimitMessage(req.limits.computeSeconds)] }
+      return {
+        kind: 'compute-limit',
+        message: execFailed,
+        causes: [computeLimitMessage(req.limits.computeSeconds)],
+      }
     case 'wall-limit':
       return {
         kind: 'wall-limit',
@@ -254,11 +269,17 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
       return {
         kind: 'trap',
         message: execFailed,
-        causes: [`plugin called wasi:cli/exit with status ${outcome.code} (a sync plugin must return from exec)`],
+        causes: [
+          `plugin called wasi:cli/exit with status ${outcome.code} (a sync plugin must return from exec)`,
+        ],
       }
     case 'trap':
       if (nearCap(end.memoryBytes)) return memoryError
-      return { kind: 'trap', message: execFailed, causes: [`error while executing: ${outcome.message}`, ...stderrTail] }
+      return {
+        kind: 'trap',
+        message: execFailed,
+        causes: [`error while executing: ${outcome.message}`, ...stderrTail],
+      }
     case 'instantiate':
       return {
         kind: 'instantiate',

@@ -40,7 +40,8 @@ export function readComponentImports(bytes: Uint8Array): ComponentImport[] {
 
 function readImport(reader: Reader): ComponentImport {
   const form = reader.byte()
-  if (form !== 0x00 && form !== 0x01) throw new ComponentFormatError(`unknown import name form 0x${hex(form)}`)
+  if (form !== 0x00 && form !== 0x01)
+    throw new ComponentFormatError(`unknown import name form 0x${hex(form)}`)
   const name = reader.string()
   if (form === 0x01) reader.string() // version suffix of the older encoding; the name carries it too
   const sort = reader.byte()
@@ -109,8 +110,7 @@ function hex(n: number): string {
 export const SUPPORTED_INTERFACES_TEXT = 'Supported: icp:sync-plugin@0.1 and icp:sync-plugin@0.2.'
 
 export type VersionDetection =
-  | { ok: true; version: InterfaceVersion; declared: string }
-  | { ok: false; reason: string }
+  { ok: true; version: InterfaceVersion; declared: string } | { ok: false; reason: string }
 
 /** icp-cli picks the ABI from `icp:sync-plugin/types@<v>` matched as semver ^0.1 / ^0.2. */
 export function detectInterfaceVersion(imports: ComponentImport[]): VersionDetection {
@@ -118,7 +118,8 @@ export function detectInterfaceVersion(imports: ComponentImport[]): VersionDetec
   if (types.length === 0) return { ok: false, reason: 'no icp:sync-plugin/types@<version> import found' }
   const declared = types[0]!.name.slice('icp:sync-plugin/types@'.length)
   const match = /^0\.([12])\.\d+(?:[-+].*)?$/.exec(declared)
-  if (!match || /-/.test(declared)) return { ok: false, reason: `it imports icp:sync-plugin/types@${declared}` }
+  if (!match || /-/.test(declared))
+    return { ok: false, reason: `it imports icp:sync-plugin/types@${declared}` }
   return { ok: true, version: match[1] === '1' ? '0.1.0' : '0.2.0', declared }
 }
 

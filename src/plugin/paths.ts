@@ -115,7 +115,7 @@ export function checkPath(declared: string, canisterDir: string, projectDir: str
     written.push(part)
     current = join(current, part)
     if (part === '..') continue
-    let isLink = false
+    let isLink: boolean
     try {
       isLink = lstatSync(current).isSymbolicLink()
     } catch {

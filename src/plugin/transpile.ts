@@ -75,6 +75,24 @@ export function transpileCacheKey(componentSha256: string): string {
 export async function transpilePlugin(component: Uint8Array, cacheRoot: string): Promise<TranspiledPlugin> {
   const sha256 = sha256Hex(component)
   const dir = join(cacheRoot, transpileCacheKey(sha256))
+  // Two canisters syncing the same plugin at once share one transpile.
+  let pending = inFlight.get(dir)
+  if (!pending) {
+    pending = transpileInto(component, cacheRoot, sha256, dir).finally(() => inFlight.delete(dir))
+    inFlight.set(dir, pending)
+  }
+  const result = await pending
+  return result
+}
+
+const inFlight = new Map<string, Promise<TranspiledPlugin>>()
+
+async function transpileInto(
+  component: Uint8Array,
+  cacheRoot: string,
+  sha256: string,
+  dir: string,
+): Promise<TranspiledPlugin> {
   const cached = await readCacheEntry(dir, sha256)
   if (cached) return { ...cached, dir, modulePath: join(dir, 'plugin.mjs'), cacheHit: true, transpileMs: 0 }
 
