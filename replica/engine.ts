@@ -75,7 +75,7 @@ export class Engine {
   readonly tree = new StateNode()
   readonly canisters = new Map<string, CanisterRecord>()
   readonly requests = new Map<string, RequestRecord>()
-  faults: Faults = {}
+  private faultSettings: Faults = {}
   defaultControllers: Uint8Array[]
   private logEntries: CallLogEntry[] = []
   private nextIndex = 0
@@ -98,6 +98,21 @@ export class Engine {
     this.setTree([L('subnet'), sid, L('canister_ranges')], encodeWithSelfDescribedTag(ranges))
     this.setTree([L('subnet'), sid, L('node'), this.keys.nodeId, L('public_key')], this.keys.nodeKeyDer)
     this.setTree([L('subnet'), sid, L('type')], L('application'))
+  }
+
+  get faults(): Faults {
+    return this.faultSettings
+  }
+
+  set faults(f: Faults) {
+    // A clock-offset change may move the clock backwards: restart the monotonic guard.
+    if ((f.clockOffsetMs ?? 0) !== (this.faultSettings.clockOffsetMs ?? 0)) {
+      this.lastTimeNs = 0n
+      this.dirty = true
+    }
+    if ((f.certificateTimeOffsetMs ?? 0) !== (this.faultSettings.certificateTimeOffsetMs ?? 0))
+      this.dirty = true
+    this.faultSettings = f
   }
 
   // ---------- clock ----------
@@ -415,7 +430,8 @@ export class Engine {
       this.lastSweepMs = wall
       this.sweep(now)
     }
-    this.tree.set([L('time')], leb128(now))
+    const certOffset = BigInt(this.faults.certificateTimeOffsetMs ?? 0) * 1_000_000n
+    this.tree.set([L('time')], leb128(now + certOffset))
     this.roundHash = this.tree.hash()
     this.roundSig = this.keys.signStateRoot(this.roundHash)
     this.roundWallMs = wall

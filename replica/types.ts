@@ -32,6 +32,11 @@ export interface Faults {
   unknownQueryNode?: boolean
   /** Shift the replica's one clock (certificate time, expiry checks, ctx.time) by this much. */
   clockOffsetMs?: number
+  /**
+   * Shift only the certified `/time` (breaks the one-clock rule on purpose, to produce stale
+   * certificates: icp refuses ones older than 240 s).
+   */
+  certificateTimeOffsetMs?: number
   /** v4/v3 calls answer 202 (caller must poll) when not finished after this long. Default 10 000. */
   syncCallTimeoutMs?: number
   /** Make updates take at least this long (to exercise 202 + polling). */
