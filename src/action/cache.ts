@@ -122,7 +122,8 @@ export class ActionsCache {
       unique(sha256s).map(async (sha256) => {
         const entry = this.entry('plugin', sha256)
         if ('outcome' in entry) return entry
-        if (!(await holdsPlugin(entry.dir, sha256))) return skipped('plugin', entry.key, 'not on disk')
+        if (!(await holdsPlugin(entry.dir, sha256)))
+          return skipped('plugin', entry.key, 'not on disk, or not matching its sha256')
         return this.saveEntry('plugin', entry.key, entry.dir)
       }),
     )
@@ -225,7 +226,14 @@ export class ActionsCache {
 
 function unavailableReason(enabled: boolean): string | undefined {
   if (!enabled) return 'caching is turned off'
-  if (!cache.isFeatureAvailable())
+  let available: boolean
+  try {
+    available = cache.isFeatureAvailable()
+  } catch (error) {
+    // It parses GITHUB_SERVER_URL to tell GHES from github.com, and throws on a malformed one.
+    return `the Actions cache cannot be configured: ${messageOf(error)}`
+  }
+  if (!available)
     return 'the Actions cache service is not available (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set)'
   if (spawnSync('tar', ['--version'], { stdio: 'ignore' }).status !== 0)
     return 'the Actions cache needs `tar` on PATH, and it is not there'
