@@ -1,0 +1,306 @@
+// The Actions cache layer through the real @actions/cache 6.3.0 client, talking to a loopback fake of
+// the cache service (v2 wire protocol). Each scenario runs in a child Node (the runner's Node 24) with
+// the environment of a runner step, because the toolkit reads its configuration from the environment
+// and logs through stdout workflow commands.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { pluginCacheKey, transpileActionsCacheKey } from '../../src/action/cache.js'
+import { resolvePluginSource, sha256Hex } from '../../src/plugin/source.js'
+import { transpileCacheKey, transpilePlugin } from '../../src/plugin/transpile.js'
+import type { DriverOutput, DriverStep } from '../helpers/cache-driver.js'
+import { FakeCacheServer } from '../helpers/cache-server.js'
+import { PluginHttpServer, closedPort } from '../helpers/http-server.js'
+import { NODE24, REPO_ROOT } from '../helpers/paths.js'
+import { ANSWER_COMPONENT_WAT, componentFromWat } from '../helpers/wat.js'
+
+const DRIVER = join(REPO_ROOT, 'build/__tests__/helpers/cache-driver.js')
+
+interface Runner {
+  root: string
+  pluginCacheDir: string
+  transpileCacheDir: string
+}
+
+/** A fresh runner layout: workspace, temp, and the two cache roots at fixed places. */
+function runner(): Runner {
+  const root = mkdtempSync(join(tmpdir(), 'icp-sync-cache-'))
+  for (const dir of ['workspace', 'temp']) mkdirSync(join(root, dir))
+  return {
+    root,
+    pluginCacheDir: join(root, 'cache/plugins'),
+    transpileCacheDir: join(root, 'cache/transpiled'),
+  }
+}
+
+interface DriverRun {
+  status: number | null
+  stdout: string
+  result: DriverOutput
+}
+
+/** Runs the driver asynchronously: the fake servers live in this process and must keep answering. */
+async function drive(
+  r: Runner,
+  serviceEnv: Record<string, string>,
+  steps: DriverStep[],
+  enabled?: boolean,
+): Promise<DriverRun> {
+  const spec = { pluginCacheDir: r.pluginCacheDir, transpileCacheDir: r.transpileCacheDir, enabled, steps }
+  const child = spawn(NODE24, [DRIVER, JSON.stringify(spec)], {
+    // Built from scratch: a CI job running this suite has ACTIONS_* variables of its own.
+    env: {
+      PATH: process.env.PATH,
+      HOME: join(r.root, 'workspace'),
+      RUNNER_TEMP: join(r.root, 'temp'),
+      GITHUB_WORKSPACE: join(r.root, 'workspace'),
+      ...serviceEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const status = await new Promise<number | null>((done) => child.on('close', done))
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '))
+  if (!line) throw new Error(`driver printed no result (status ${status})\n${stdout}\n${stderr}`)
+  return { status, stdout, result: JSON.parse(line.slice('RESULT '.length)) as DriverOutput }
+}
+
+function outcomes(run: DriverRun, step: number): string[] {
+  return (run.result.steps[step] as Array<{ outcome: string }>).map((r) => r.outcome)
+}
+
+describe('Actions cache through @actions/cache 6.3.0 and a loopback cache service', () => {
+  let service: FakeCacheServer
+  let http: PluginHttpServer
+  let component: Uint8Array
+  let sha: string
+  let transpileKey: string
+  let url: string
+
+  beforeAll(async () => {
+    service = await FakeCacheServer.start()
+    http = await PluginHttpServer.start()
+    component = await componentFromWat(ANSWER_COMPONENT_WAT)
+    sha = sha256Hex(component)
+    transpileKey = transpileCacheKey(sha)
+    url = http.route('/answer.wasm', { body: component })
+  })
+  afterAll(async () => {
+    await service.stop()
+    await http.stop()
+  })
+
+  /** Fills both local caches the way a sync does: a real download and a real transpile. */
+  async function fillLocalCaches(r: Runner): Promise<void> {
+    const canisterDir = join(r.root, 'workspace')
+    await resolvePluginSource({ source: { url }, sha256: sha, canisterDir, cacheDir: r.pluginCacheDir })
+    await transpilePlugin(component, r.transpileCacheDir)
+  }
+
+  test('miss, save, then a later run restores both entries and uses them without a request', async () => {
+    service.fault = 'none'
+    const r = runner()
+    const first = await drive(r, service.env(), [
+      { op: 'restorePlugins', ids: [sha] },
+      { op: 'restoreTranspiled', ids: [transpileKey] },
+    ])
+    expect(first.status).toBe(0)
+    expect(first.result.available).toBe(true)
+    expect([outcomes(first, 0), outcomes(first, 1)]).toEqual([['miss'], ['miss']])
+
+    await fillLocalCaches(r)
+    const saved = await drive(r, service.env(), [
+      { op: 'savePlugins', ids: [sha] },
+      { op: 'saveTranspiled', ids: [transpileKey] },
+    ])
+    expect([outcomes(saved, 0), outcomes(saved, 1)]).toEqual([['saved'], ['saved']])
+    expect(service.keys().sort()).toEqual(
+      [pluginCacheKey(sha), transpileActionsCacheKey(transpileKey)].sort(),
+    )
+
+    // The next run: same paths, empty disk.
+    const pluginEntry = join(r.pluginCacheDir, 'wasms', sha)
+    const transpileEntry = join(r.transpileCacheDir, transpileKey)
+    const transpiledBefore = readdirSync(transpileEntry).sort()
+    const moduleBefore = readFileSync(join(transpileEntry, 'plugin.mjs'))
+    rmSync(join(r.root, 'cache'), { recursive: true })
+    const downloadsBefore = http.requests('/answer.wasm')
+
+    const restored = await drive(r, service.env(), [
+      { op: 'restorePlugins', ids: [sha] },
+      { op: 'restoreTranspiled', ids: [transpileKey] },
+      { op: 'savePlugins', ids: [sha] },
+    ])
+    expect([outcomes(restored, 0), outcomes(restored, 1)]).toEqual([['hit'], ['hit']])
+    expect(outcomes(restored, 2)).toEqual(['skipped']) // restored in this run: no pointless save
+    expect(restored.stdout).toContain(`Cache hit for: ${pluginCacheKey(sha)}`)
+    expect(readFileSync(join(pluginEntry, 'module.wasm')).equals(Buffer.from(component))).toBe(true)
+    expect(readdirSync(transpileEntry).sort()).toEqual(transpiledBefore)
+    expect(readFileSync(join(transpileEntry, 'plugin.mjs')).equals(moduleBefore)).toBe(true)
+
+    const source = await resolvePluginSource({
+      source: { url },
+      sha256: sha,
+      canisterDir: r.root,
+      cacheDir: r.pluginCacheDir,
+    })
+    expect(source.cacheHit).toBe(true)
+    expect(http.requests('/answer.wasm')).toBe(downloadsBefore)
+    expect((await transpilePlugin(source.bytes, r.transpileCacheDir)).cacheHit).toBe(true)
+  })
+
+  test('a restored plugin whose bytes do not match its sha256 is rejected and deleted', async () => {
+    service.fault = 'none'
+    const r = runner()
+    const forged = sha256Hex(new TextEncoder().encode('forged key'))
+    const forgedDir = join(r.pluginCacheDir, 'wasms', forged)
+    mkdirSync(forgedDir, { recursive: true })
+    writeFileSync(join(forgedDir, 'module.wasm'), component) // bytes that hash to something else
+    const plant = await drive(r, service.env(), [
+      { op: 'rawSave', paths: [forgedDir], key: pluginCacheKey(forged) },
+    ])
+    expect(plant.result.steps[0]).toBeGreaterThan(0)
+    rmSync(join(r.root, 'cache'), { recursive: true })
+
+    const run = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [forged] }])
+    expect(outcomes(run, 0)).toEqual(['rejected'])
+    expect(run.result.warnings).toEqual([
+      `restored plugin cache entry ${pluginCacheKey(forged)} does not match its sha256; discarded it`,
+    ])
+    expect(existsSync(forgedDir)).toBe(false)
+  })
+
+  test('an entry that already exists (409) is not saved, and the run goes on', async () => {
+    service.fault = 'conflict'
+    const r = runner()
+    await fillLocalCaches(r)
+    const run = await drive(r, service.env(), [{ op: 'savePlugins', ids: [sha] }])
+    expect(run.status).toBe(0)
+    expect(outcomes(run, 0)).toEqual(['not-saved'])
+    expect(run.stdout).toContain(`Failed to save: Unable to reserve cache with key ${pluginCacheKey(sha)}`)
+  })
+
+  // What each refusal leaves: restore outcome, save outcome, and the toolkit's log line.
+  test.each([
+    [
+      'rate-limited' as const,
+      'miss',
+      'not-saved',
+      /::warning::Failed to restore: .*\(429\) Too Many Requests/,
+    ],
+    ['read-denied' as const, 'miss', 'saved', /::warning::Failed to restore: .*cache read denied/],
+    ['write-denied' as const, 'hit', 'not-saved', /::warning::Failed to save: .*cache write denied/],
+    ['storage-error' as const, 'miss', 'not tried', /::warning::Failed to restore: .*responded with 500/],
+  ])(
+    'a service that refuses (%s): restore %s, save %s, exit 0',
+    async (fault, restoreOutcome, saveOutcome, logLine) => {
+      service.fault = 'none'
+      const r = runner()
+      await fillLocalCaches(r)
+      // The transpile entry is in the service (saved now or by an earlier test), and not on disk.
+      await drive(r, service.env(), [{ op: 'saveTranspiled', ids: [transpileKey] }])
+      expect(service.keys()).toContain(transpileActionsCacheKey(transpileKey))
+      rmSync(join(r.transpileCacheDir, transpileKey), { recursive: true })
+      const plugin = pluginCacheKey(sha)
+      service.entries.splice(0, service.entries.length, ...service.entries.filter((e) => e.key !== plugin))
+
+      service.fault = fault
+      // No save under storage-error: the Azure SDK retries a 500 on upload for ~30 s.
+      const steps: DriverStep[] = [{ op: 'restoreTranspiled', ids: [transpileKey] }]
+      if (saveOutcome !== 'not tried') steps.push({ op: 'savePlugins', ids: [sha] })
+      const run = await drive(r, service.env(), steps)
+      service.fault = 'none'
+      expect(run.status).toBe(0)
+      expect(outcomes(run, 0)).toEqual([restoreOutcome])
+      if (saveOutcome !== 'not tried') expect(outcomes(run, 1)).toEqual([saveOutcome])
+      expect(run.stdout).toMatch(logLine)
+      expect(existsSync(join(r.transpileCacheDir, transpileKey))).toBe(restoreOutcome === 'hit')
+      expect(service.keys().includes(plugin)).toBe(saveOutcome === 'saved')
+    },
+  )
+
+  test('a service that is down (connection refused): miss / not saved, warnings, exit 0, no delay', async () => {
+    const r = runner()
+    await fillLocalCaches(r)
+    const downEnv = { ...service.env(), ACTIONS_RESULTS_URL: `http://127.0.0.1:${await closedPort()}/` }
+    const started = Date.now()
+    const run = await drive(r, downEnv, [
+      { op: 'restorePlugins', ids: [sha] },
+      { op: 'savePlugins', ids: [sha] },
+    ])
+    expect(run.status).toBe(0)
+    expect([outcomes(run, 0), outcomes(run, 1)]).toEqual([['local'], ['not-saved']])
+    // Toolkit trap: on v2 a refused CreateCacheEntry is logged at info level as a reservation race.
+    expect(run.stdout).toMatch(/^::debug::Failed to reserve cache: .*ECONNREFUSED/m)
+    expect(run.stdout).toMatch(
+      /^Failed to save: Unable to reserve cache with key .*another job may be creating/m,
+    )
+
+    rmSync(join(r.root, 'cache'), { recursive: true })
+    const restore = await drive(r, downEnv, [{ op: 'restorePlugins', ids: [sha] }])
+    expect(outcomes(restore, 0)).toEqual(['miss'])
+    expect(restore.stdout).toMatch(/::warning::Failed to restore: .*ECONNREFUSED/)
+    expect(Date.now() - started).toBeLessThan(20_000) // the client does not retry a refused connection
+  })
+
+  test('without the service variables, or with caching off: skipped, one warning at most', async () => {
+    const r = runner()
+    await fillLocalCaches(r)
+    const bare = await drive(r, {}, [
+      { op: 'restorePlugins', ids: [sha] },
+      { op: 'savePlugins', ids: [sha] },
+    ])
+    expect(bare.result.available).toBe(false)
+    expect([outcomes(bare, 0), outcomes(bare, 1)]).toEqual([['skipped'], ['skipped']])
+    expect(bare.result.warnings).toHaveLength(1)
+    expect(bare.result.warnings[0]).toMatch(/Actions cache service is not available/)
+
+    const off = await drive(r, service.env(), [{ op: 'savePlugins', ids: [sha] }], false)
+    expect(outcomes(off, 0)).toEqual(['skipped'])
+    expect(off.result.warnings).toEqual([])
+    expect(off.result.reason).toBe('caching is turned off')
+  })
+
+  test('ids that cannot name a cache entry are skipped, never thrown', async () => {
+    const r = runner()
+    const run = await drive(r, service.env(), [
+      { op: 'restorePlugins', ids: [sha.toUpperCase(), '../../etc'] },
+      { op: 'saveTranspiled', ids: ['../x'] },
+    ])
+    expect(run.status).toBe(0)
+    expect([outcomes(run, 0), outcomes(run, 1)]).toEqual([['skipped', 'skipped'], ['skipped']])
+  })
+
+  // The client retries Twirp 5xx five times, 3 s apart growing ×1.5: ~25–35 s per call. Opt in.
+  const slow = process.env.ICP_SYNC_SLOW_TESTS === '1' ? test : test.skip
+  slow(
+    'a service answering 503: the client retries (~30 s), a miss, then no more calls this run',
+    async () => {
+      const r = runner()
+      await fillLocalCaches(r)
+      rmSync(join(r.pluginCacheDir, 'wasms', sha), { recursive: true })
+      service.fault = 'unavailable'
+      const started = Date.now()
+      const run = await drive(r, service.env(), [
+        { op: 'restorePlugins', ids: [sha] },
+        { op: 'saveTranspiled', ids: [transpileKey] },
+      ])
+      service.fault = 'none'
+      expect(run.status).toBe(0)
+      expect([outcomes(run, 0), outcomes(run, 1)]).toEqual([['miss'], ['skipped']])
+      expect((run.result.steps[1] as Array<{ detail?: string }>)[0]!.detail).toMatch(/looks unhealthy/)
+      expect(run.stdout).toMatch(/::(warning|error)::Failed to restore: .*503/)
+      expect(run.result.warnings).toEqual([
+        expect.stringMatching(/^the Actions cache service looks unhealthy \(a cache lookup took \d+ s/),
+      ])
+      console.log(`503: one slow restore, then skipped calls: ${Date.now() - started} ms`)
+    },
+    120_000,
+  )
+})
