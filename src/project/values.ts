@@ -26,7 +26,7 @@ export function resolveScalar(node: Scalar): Resolved {
   if (FALSES.has(text)) return { kind: 'bool', value: false }
   const int = parseInt(text)
   if (int !== undefined) return { kind: 'int', value: int }
-  const float = parseFloat(text)
+  const float = parseFloat(text.startsWith('0') && /^0[xob]/.test(text) ? '' : text)
   if (float !== undefined) return { kind: 'float', value: float }
   return { kind: 'string', value: text }
 }
@@ -37,8 +37,10 @@ function parseInt(text: string): bigint | undefined {
   const digits = m[2]!
   // serde_yaml leaves decimal numbers with a leading zero ("00012") as strings (octal ambiguity).
   if (/^0[0-9]/.test(digits)) return undefined
-  const value = BigInt(digits)
-  return m[1] === '-' ? -value : value
+  const value = m[1] === '-' ? -BigInt(digits) : BigInt(digits)
+  // Beyond i128/u128 serde_yaml falls back to f64 (decimal) or leaves the text a string (radix forms).
+  if (value < -(2n ** 127n) || value > 2n ** 128n - 1n) return undefined
+  return value
 }
 
 function parseFloat(text: string): number | undefined {
@@ -70,7 +72,8 @@ export function unexpected(node: YNode | null): string {
     case 'int':
       return `integer \`${r.value}\``
     case 'float':
-      return `floating point \`${rustFloat(r.value)}\``
+      // serde's Unexpected::Float keeps a decimal point on integral values.
+      return `floating point \`${rustFloat(r.value)}${Number.isInteger(r.value) ? '.0' : ''}\``
     case 'string':
       return `string ${JSON.stringify(r.value)}`
   }
