@@ -112,7 +112,6 @@ export async function loadProject(projectDir: string, options: LoadOptions = {})
     }
     let names = canisters.map((c) => c.name)
     if (decl.canisters !== undefined) {
-      const listed: string[] = []
       for (const [i, name] of decl.canisters.entries()) {
         if (!seen.has(name)) {
           declSrc.fail(
@@ -120,10 +119,10 @@ export async function loadProject(projectDir: string, options: LoadOptions = {})
             `environment '${decl.name}' points to invalid canister '${name}': an environment may only name canisters the project itself declares`,
           )
         }
-        // icp keys them in an IndexMap: a repeated name keeps its first place.
-        if (!listed.includes(name)) listed.push(name)
       }
-      names = listed
+      // icp 1.5.0 keeps project order, whatever the order of the environment's list.
+      const listed = new Set(decl.canisters)
+      names = names.filter((n) => listed.has(n))
     }
     environments.push({
       name: decl.name,

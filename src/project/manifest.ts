@@ -215,7 +215,7 @@ export function parseNetwork(src: Src, node: YNode | null, at: unknown, prefix: 
         port = Number(value)
       }
     }
-    return { name, mode, bind, ...(port === undefined ? {} : { port }), at }
+    return { name, mode, bind, port: port ?? DEFAULT_LOCAL_PORT, at }
   }
   // connected: Endpoints is untagged { api-url, http-gateway-url? } | { url }.
   const url = (key: string): string | undefined | null => {
