@@ -1,6 +1,6 @@
 // The real icp-cli 1.5.0 binary as an oracle, run offline with its own HOME and ICP_HOME so it never
 // touches the user's identities or caches.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,22 +16,34 @@ export interface IcpRun {
   stderr: string
 }
 
-export function runIcp(args: string[], cwd: string): IcpRun {
+function icpEnv(): NodeJS.ProcessEnv {
   home ??= mkdtempSync(join(tmpdir(), 'icp-oracle-home-'))
-  const result = spawnSync(ICP_BIN, args, {
-    cwd,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      ICP_HOME: join(home, 'icp'),
-      DO_NOT_TRACK: '1',
-      RUST_BACKTRACE: '0',
-      NO_COLOR: '1',
-    },
-  })
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    ICP_HOME: join(home, 'icp'),
+    DO_NOT_TRACK: '1',
+    RUST_BACKTRACE: '0',
+    NO_COLOR: '1',
+  }
+}
+
+export function runIcp(args: string[], cwd: string): IcpRun {
+  const result = spawnSync(ICP_BIN, args, { cwd, encoding: 'utf8', timeout: 60_000, env: icpEnv() })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** Same, without blocking the event loop (for tests that serve HTTP from this process). */
+export function runIcpAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<IcpRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ICP_BIN, args, { cwd, env: { ...icpEnv(), ...env }, timeout: 60_000 })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
 }
 
 /** The innermost error icp printed (last "Caused by" link, or the `Error:` line), without serde_yaml's
