@@ -105,22 +105,24 @@ export async function loadProject(projectDir: string, options: LoadOptions = {})
       declSrc.fail(decl.at as YNode, `project contains two similarly named environments: '${decl.name}'`)
     }
     if (!networks.some((n) => n.name === decl.network)) {
-      declSrc.fail(decl.at as YNode, `environment '${decl.name}' points to invalid network '${decl.network}'`)
+      declSrc.fail(
+        (decl.networkAt ?? decl.at) as YNode,
+        `environment '${decl.name}' points to invalid network '${decl.network}'`,
+      )
     }
     let names = canisters.map((c) => c.name)
     if (decl.canisters !== undefined) {
-      const listed: string[] = []
-      for (const name of decl.canisters) {
+      for (const [i, name] of decl.canisters.entries()) {
         if (!seen.has(name)) {
           declSrc.fail(
-            (decl.canistersAt ?? decl.at) as YNode,
+            (decl.canisterNodes?.[i] ?? decl.at) as YNode,
             `environment '${decl.name}' points to invalid canister '${name}': an environment may only name canisters the project itself declares`,
           )
         }
-        // icp keys them in an IndexMap: a repeated name keeps its first place.
-        if (!listed.includes(name)) listed.push(name)
       }
-      names = listed
+      // icp 1.5.0 keeps project order, whatever the order of the environment's list.
+      const listed = new Set(decl.canisters)
+      names = names.filter((n) => listed.has(n))
     }
     environments.push({
       name: decl.name,

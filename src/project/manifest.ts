@@ -3,6 +3,7 @@
 // of its messages; it is empty for a separate file (canister.yaml, a network or environment file).
 
 import type { YAMLMap, YAMLSeq } from 'yaml'
+import { rustJsonArray, rustJsonObject } from './recipe.js'
 import { StepParser } from './steps.js'
 import type { PlannedStep, RootKeySpec, SourcePosition } from './types.js'
 import {
@@ -15,6 +16,7 @@ import {
   lastByKey,
   oneOf,
   resolveScalar,
+  rustFloat,
   unexpected,
 } from './values.js'
 import type { Src, YNode } from './yaml.js'
@@ -51,7 +53,12 @@ export function parseCanister(src: Src, node: YNode | null, at: unknown, prefix:
       `invalid type: ${unexpected(node)}, expected a canister manifest with a name, optional settings and either a recipe or build instructions`,
     )
   }
-  const fields = lastByKey(entries(src, node as YAMLMap))
+  const own = entries(src, node as YAMLMap)
+  // icp reads each value into a serde_yaml::Value first, which refuses duplicate keys at any depth
+  // below the canister map (the canister map itself keeps the last one).
+  for (const e of own)
+    checkDuplicates(src, e.value, prefix ? `${prefix}.${e.key}` : e.key, { left: 1_000_000 })
+  const fields = lastByKey(own)
   const nameEntry = fields.get('name')
   if (!nameEntry) fail(at, "missing 'name' field")
   const name = asString(nameEntry.value, false)
@@ -116,10 +123,7 @@ function parseRecipe(
     } else if (key === 'configuration') {
       if (isNull(entry.value)) continue
       if (!isMap(entry.value)) fail(entry.at, `invalid type: ${unexpected(entry.value)}, expected a map`)
-      configuration = (entry.value as YAMLMap).toJS(src.doc, { maxAliasCount: 100 }) as Record<
-        string,
-        unknown
-      >
+      configuration = toRustJson(src, entry.value, { left: 1_000_000 }) as Record<string, unknown>
     } else if (key === 'sha256') {
       if (isNull(entry.value)) continue
       sha256 = asString(entry.value, false)
@@ -211,7 +215,7 @@ export function parseNetwork(src: Src, node: YNode | null, at: unknown, prefix: 
         port = Number(value)
       }
     }
-    return { name, mode, bind, ...(port === undefined ? {} : { port }), at }
+    return { name, mode, bind, port: port ?? DEFAULT_LOCAL_PORT, at }
   }
   // connected: Endpoints is untagged { api-url, http-gateway-url? } | { url }.
   const url = (key: string): string | undefined | null => {
@@ -275,7 +279,9 @@ export interface EnvironmentDecl {
   network: string
   /** undefined = every canister; [] = none. */
   canisters?: string[]
-  canistersAt?: unknown
+  /** Nodes of the `canisters:` items, for positions. */
+  canisterNodes?: unknown[]
+  networkAt?: unknown
   at: unknown
 }
 
@@ -316,7 +322,72 @@ export function parseEnvironment(src: Src, node: YNode | null, at: unknown, pref
     }
   }
   if (name === undefined) fail(at, prefix, 'missing field `name`')
-  return { name, network, ...(canisters ? { canisters, canistersAt: list!.at } : {}), at }
+  const networkAt = fields.get('network')?.at
+  return {
+    name,
+    network,
+    ...(canisters ? { canisters, canisterNodes: (list!.value as YAMLSeq).items } : {}),
+    ...(networkAt ? { networkAt } : {}),
+    at,
+  }
 }
 
 export { oneOf }
+
+/** A YAML node as handlebars-rust sees icp's configuration (serde_yaml::Value → serde_json::Value). */
+function toRustJson(src: Src, node: YNode | null, budget: { left: number }): unknown {
+  if (--budget.left < 0)
+    src.fail(node, 'recipe configuration is too large (more than 1000000 nodes after aliases)')
+  if (node === null) return null
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {}
+    for (const e of entries(src, node)) out[e.key] = toRustJson(src, e.value, budget)
+    return rustJsonObject(out)
+  }
+  if (isSeq(node)) return rustJsonArray(node.items.map((item) => toRustJson(src, src.resolve(item), budget)))
+  const r = resolveScalar(node)
+  switch (r.kind) {
+    case 'null':
+      return null
+    case 'bool':
+      return r.value
+    case 'int':
+      return r.value >= BigInt(Number.MIN_SAFE_INTEGER) && r.value <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(r.value)
+        : r.value
+    case 'float':
+      // serde_json prints an integral f64 as "1.0" and cannot hold inf/NaN (null).
+      if (!Number.isFinite(r.value)) return null
+      return Number.isInteger(r.value) ? `${rustFloat(r.value)}.0` : r.value
+    case 'string':
+      return r.value
+  }
+}
+
+/** What serde_yaml refuses while reading a `Value`: duplicate keys, and 128-bit integers. */
+function checkDuplicates(src: Src, node: YNode | null, path: string, budget: { left: number }): void {
+  if (--budget.left < 0 || node === null) return
+  if (isScalar(node)) {
+    const r = resolveScalar(node)
+    if (r.kind === 'int' && (r.value > 2n ** 64n - 1n || r.value < -(2n ** 63n))) {
+      src.fail(
+        node,
+        `${path}: invalid type: integer \`${r.value}\` as ${r.value < 0n ? 'i128' : 'u128'}, expected any YAML value`,
+      )
+    }
+    return
+  }
+  if (isMap(node)) {
+    const seen = new Set<string>()
+    for (const e of entries(src, node)) {
+      if (seen.has(e.key)) {
+        const key = e.keyNode && resolveScalar(e.keyNode).kind === 'string' ? JSON.stringify(e.key) : e.key
+        src.fail(e.keyNode ?? node, `${path}: duplicate entry with key ${key}`)
+      }
+      seen.add(e.key)
+      checkDuplicates(src, e.value, `${path}.${e.key}`, budget)
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => checkDuplicates(src, src.resolve(item), `${path}[${i}]`, budget))
+  }
+}

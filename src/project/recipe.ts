@@ -191,22 +191,107 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
   renameSync(tmp, path)
 }
 
-/** Render like icp: strict, no escaping, `replace "from" "to" value`, `_ = {canister: {name}}`. */
+/** Render like icp (handlebars-rust): strict, no escaping, `replace "from" "to" value`, `_ = {canister:
+ * {name}}`, its built-in comparison helpers, and its strictness on `each`/`with` over a missing value
+ * (handlebars.js leaves helper arguments unchecked). `configuration` should come from rustJson(). */
 export function renderTemplate(
   template: string,
   configuration: Record<string, unknown>,
   canisterName: string,
 ): string {
   const hb = Handlebars.create()
-  hb.registerHelper('replace', (from: unknown, to: unknown, value: unknown) =>
-    String(value ?? '')
-      .split(String(from ?? ''))
-      .join(String(to ?? '')),
+  hb.registerHelper('replace', (from: unknown, to: unknown, value: unknown) => {
+    const text = display(value)
+    const needle = display(from)
+    const with_ = display(to)
+    // Rust's str::replace with an empty pattern inserts at every char boundary, both ends included.
+    return needle === '' ? with_ + [...text].join(with_) + with_ : text.split(needle).join(with_)
+  })
+  for (const name of ['each', 'with'] as const) {
+    const builtin = hb.helpers[name]!
+    hb.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+      const options = args[args.length - 1] as { loc?: { start: { line: number; column: number } } }
+      if (args.length < 2 || args[0] === undefined) {
+        const at = options.loc
+          ? ` (#${name} at line ${options.loc.start.line}, column ${options.loc.start.column + 1})`
+          : ''
+        throw new Error(`Failed to access variable in strict mode${at}`)
+      }
+      return (builtin as (...a: unknown[]) => unknown).apply(this, args)
+    })
+  }
+  const compare = (name: string, test: (a: unknown, b: unknown) => boolean) =>
+    hb.registerHelper(name, (...args: unknown[]) => {
+      if (args.length < 3)
+        throw new Error(`Helper/Decorator ${name} param at index ${args.length - 1} required but not found`)
+      return test(args[0], args[1])
+    })
+  compare('eq', (a, b) => looseKey(a) === looseKey(b))
+  compare('ne', (a, b) => looseKey(a) !== looseKey(b))
+  compare('gt', (a, b) => Number(a) > Number(b))
+  compare('gte', (a, b) => Number(a) >= Number(b))
+  compare('lt', (a, b) => Number(a) < Number(b))
+  compare('lte', (a, b) => Number(a) <= Number(b))
+  hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(truthy))
+  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(truthy))
+  hb.registerHelper('not', (value: unknown) => !truthy(value))
+  hb.registerHelper('len', (value: unknown) =>
+    Array.isArray(value)
+      ? value.length
+      : typeof value === 'string'
+        ? value.length
+        : value && typeof value === 'object'
+          ? Object.keys(value).length
+          : 0,
   )
-  const context = { ...configuration, _: { canister: { name: canisterName } } }
+  const context = {
+    ...configuration,
+    _: rustJsonObject({ canister: rustJsonObject({ name: canisterName }) }),
+  }
   try {
     return hb.compile(template, { strict: true, noEscape: true })(context)
   } catch (err) {
     throw new RecipeError('failed to render', [(err as Error).message.split('\n')[0]!])
   }
+}
+
+function display(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value)
+}
+
+function looseKey(value: unknown): string {
+  return typeof value === 'bigint' || typeof value === 'number'
+    ? `n:${Number(value)}`
+    : `${typeof value}:${String(value)}`
+}
+
+/** handlebars-rust truthiness: empty arrays/objects and 0 are false. */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0
+  if (value && typeof value === 'object') return Object.keys(value).length > 0
+  return Boolean(value)
+}
+
+/** An array that prints the way handlebars-rust prints a JSON array: `[1, b]`. */
+class RustArray extends Array<unknown> {
+  override toString(): string {
+    return `[${this.map((v) => display(v)).join(', ')}]`
+  }
+}
+
+const RUST_OBJECT = Object.create(Object.prototype, {
+  toString: { value: () => '[object]', enumerable: false },
+})
+
+/** A map as serde_json holds it (keys sorted) that prints as handlebars-rust does: `[object]`. */
+export function rustJsonObject(entries: Record<string, unknown>): Record<string, unknown> {
+  const out = Object.create(RUST_OBJECT) as Record<string, unknown>
+  for (const key of Object.keys(entries).sort()) out[key] = entries[key]
+  return out
+}
+
+export function rustJsonArray(items: unknown[]): unknown[] {
+  const out = new RustArray()
+  out.push(...items)
+  return out
 }

@@ -69,7 +69,7 @@ export type Network =
 export interface Environment {
   name: string
   network: string
-  /** The environment's canisters in icp's order (manifest order, or the order of its `canisters:` list). */
+  /** The environment's canisters, in project order (icp 1.5.0 ignores the order of `canisters:`). */
   canisters: string[]
   implicit: boolean
   position?: SourcePosition

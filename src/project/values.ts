@@ -24,9 +24,12 @@ export function resolveScalar(node: Scalar): Resolved {
   if (NULLS.has(text)) return { kind: 'null' }
   if (TRUES.has(text)) return { kind: 'bool', value: true }
   if (FALSES.has(text)) return { kind: 'bool', value: false }
+  // serde_yaml: a leading zero followed by digits only ("00012", "0000") is a string, not a number.
+  const unsigned = text.replace(/^[-+]/, '')
+  if (unsigned.length > 1 && /^0[0-9]+$/.test(unsigned)) return { kind: 'string', value: text }
   const int = parseInt(text)
   if (int !== undefined) return { kind: 'int', value: int }
-  const float = parseFloat(text)
+  const float = parseFloat(text.startsWith('0') && /^0[xob]/.test(text) ? '' : text)
   if (float !== undefined) return { kind: 'float', value: float }
   return { kind: 'string', value: text }
 }
@@ -35,10 +38,10 @@ function parseInt(text: string): bigint | undefined {
   const m = /^([-+]?)(0x[0-9a-fA-F]+|0o[0-7]+|0b[01]+|[0-9]+)$/.exec(text)
   if (!m) return undefined
   const digits = m[2]!
-  // serde_yaml leaves decimal numbers with a leading zero ("00012") as strings (octal ambiguity).
-  if (/^0[0-9]/.test(digits)) return undefined
-  const value = BigInt(digits)
-  return m[1] === '-' ? -value : value
+  const value = m[1] === '-' ? -BigInt(digits) : BigInt(digits)
+  // Beyond i128/u128 serde_yaml falls back to f64 (decimal) or leaves the text a string (radix forms).
+  if (value < -(2n ** 127n) || value > 2n ** 128n - 1n) return undefined
+  return value
 }
 
 function parseFloat(text: string): number | undefined {
@@ -70,7 +73,8 @@ export function unexpected(node: YNode | null): string {
     case 'int':
       return `integer \`${r.value}\``
     case 'float':
-      return `floating point \`${rustFloat(r.value)}\``
+      // serde's Unexpected::Float keeps a decimal point on integral values.
+      return `floating point \`${rustFloat(r.value)}${Number.isInteger(r.value) ? '.0' : ''}\``
     case 'string':
       return `string ${JSON.stringify(r.value)}`
   }
