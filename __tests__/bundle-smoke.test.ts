@@ -49,7 +49,7 @@ describe('bundled dist/ under Node 24', () => {
 
   test('the Action bundle reads its inputs in a simulated runner and fails cleanly', async () => {
     const project = mkdtempSync(join(tmpdir(), 'icp-sync-empty-project-'))
-    const run = runAction(NODE24, join(isolated, 'index.js'), {
+    const run = await runAction(NODE24, join(isolated, 'index.js'), {
       'project-dir': project,
       environment: 'local',
     })

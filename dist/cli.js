@@ -17814,9 +17814,100 @@ function readSecretFile(flag, file) {
   }
 }
 
+// src/plugin/download.ts
+import { open, rm } from "node:fs/promises";
+import { STATUS_CODES } from "node:http";
+var DownloadError = class extends Error {
+  constructor(kind, message, status) {
+    super(message);
+    this.kind = kind;
+    this.status = status;
+  }
+  kind;
+  status;
+  name = "DownloadError";
+};
+function statusLine(status) {
+  return `${status} ${STATUS_CODES[status] ?? "<unknown status code>"}`;
+}
+function createFetchDownload(options = {}) {
+  const attempts = Math.max(1, options.attempts ?? 4);
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 3e5;
+  return async (url, dest) => {
+    let delay = options.retryDelayMs ?? 1e3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await downloadOnce(fetchImpl, url, dest, timeoutMs);
+        return;
+      } catch (error2) {
+        await rm(dest, { force: true });
+        if (attempt >= attempts || !isRetryable(error2)) throw error2;
+        options.onRetry?.(
+          `${error2.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`
+        );
+        await new Promise((done) => setTimeout(done, delay));
+        delay *= 2;
+      }
+    }
+  };
+}
+function isRetryable(error2) {
+  if (!(error2 instanceof DownloadError)) return false;
+  if (error2.kind !== "status") return true;
+  const status = error2.status ?? 0;
+  return status >= 500 || status === 408 || status === 429;
+}
+async function downloadOnce(fetchImpl, url, dest, timeoutMs) {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response;
+  try {
+    response = await fetchImpl(url, { redirect: "follow", signal });
+  } catch (error2) {
+    throw new DownloadError("connect", errorText(error2));
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => {
+    });
+    throw new DownloadError("status", statusLine(response.status), response.status);
+  }
+  const encoded = (response.headers.get("content-encoding") ?? "identity") !== "identity";
+  const lengthHeader = response.headers.get("content-length");
+  const expected = lengthHeader !== null && !encoded ? Number(lengthHeader) : void 0;
+  const file = await open(dest, "wx");
+  let received = 0;
+  try {
+    if (response.body) {
+      for await (const chunk of response.body) {
+        received += chunk.byteLength;
+        await file.write(chunk);
+      }
+    }
+  } catch (error2) {
+    const of = expected === void 0 ? "" : ` of ${expected}`;
+    throw new DownloadError(
+      "body",
+      `response body broke off after ${received}${of} bytes: ${errorText(error2)}`
+    );
+  } finally {
+    await file.close();
+  }
+  if (expected !== void 0 && received !== expected)
+    throw new DownloadError("body", `response body has ${received} bytes but Content-Length is ${expected}`);
+}
+function errorText(error2) {
+  const message = messageOf(error2) ?? String(error2);
+  const cause = messageOf(error2?.cause);
+  return cause ? `${message}: ${cause}` : message;
+}
+function messageOf(value) {
+  const message = value?.message;
+  return typeof message === "string" ? message : void 0;
+}
+
 // src/plugin/transpile.ts
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm as rm2, writeFile } from "node:fs/promises";
 import { join as join2 } from "node:path";
 
 // node_modules/@bytecodealliance/preview2-shim/dist/nodejs/cli.js
@@ -31966,6 +32057,16 @@ function transpileCacheKey(componentSha256) {
 async function transpilePlugin(component, cacheRoot) {
   const sha2562 = sha256Hex(component);
   const dir = join2(cacheRoot, transpileCacheKey(sha2562));
+  let pending = inFlight.get(dir);
+  if (!pending) {
+    pending = transpileInto(component, cacheRoot, sha2562, dir).finally(() => inFlight.delete(dir));
+    inFlight.set(dir, pending);
+  }
+  const result = await pending;
+  return result;
+}
+var inFlight = /* @__PURE__ */ new Map();
+async function transpileInto(component, cacheRoot, sha2562, dir) {
   const cached = await readCacheEntry(dir, sha2562);
   if (cached) return { ...cached, dir, modulePath: join2(dir, "plugin.mjs"), cacheHit: true, transpileMs: 0 };
   const started = performance.now();
@@ -31999,7 +32100,7 @@ async function transpilePlugin(component, cacheRoot) {
   try {
     await rename(tmp, dir);
   } catch {
-    await rm(tmp, { recursive: true, force: true });
+    await rm2(tmp, { recursive: true, force: true });
   }
   return {
     ...manifest,
@@ -44368,7 +44469,7 @@ function isIngressExpiryInvalidResponse(responseText) {
 }
 
 // src/ic/errors.ts
-import { STATUS_CODES } from "node:http";
+import { STATUS_CODES as STATUS_CODES2 } from "node:http";
 var REJECT_CODE_NAMES = {
   1: "SysFatal",
   2: "SysTransient",
@@ -44383,7 +44484,7 @@ function rejectText(reject) {
   return `The replica returned a rejection error: reject code ${name}, reject message ${reject.message}, error code ${errorCode}`;
 }
 function httpErrorText(status, contentType, body) {
-  const reason = STATUS_CODES[status];
+  const reason = STATUS_CODES2[status];
   const statusText = reason ? `${status} ${reason}` : `${status} <unknown status code>`;
   return `The replica returned an HTTP Error: Http Error: status ${statusText}, content type ${JSON.stringify(contentType)}, content: ${body}`;
 }
@@ -46872,7 +46973,7 @@ function checkPath(declared, canisterDir, projectDir) {
     written.push(part);
     current = join3(current, part);
     if (part === "..") continue;
-    let isLink = false;
+    let isLink;
     try {
       isLink = lstatSync2(current).isSymbolicLink();
     } catch {
@@ -47013,8 +47114,12 @@ function compileCoreModules(plugin) {
   return entry;
 }
 var memoryPagesFlag;
+var MIN_MEMORY_MB = 128;
+function effectiveMemoryMb(memoryMb) {
+  return Math.min(4096, Math.max(MIN_MEMORY_MB, Math.floor(memoryMb)));
+}
 function applyMemoryCap(memoryMb) {
-  const pages = Math.max(1, Math.min(65536, Math.floor(memoryMb * 16)));
+  const pages = effectiveMemoryMb(memoryMb) * 16;
   if (pages === memoryPagesFlag) return;
   setFlagsFromString(`--wasm-max-mem-pages=${pages}`);
   memoryPagesFlag = pages;
@@ -47154,14 +47259,18 @@ async function runInWorker(req) {
     "error",
     (error2) => stop({ kind: "worker-error", message: error2.message, code: error2.code })
   );
-  worker.on("exit", () => settle());
+  let exitCode;
+  worker.on("exit", (code) => {
+    exitCode = code;
+    settle();
+  });
   await finished2;
   clearInterval(watchdog);
   const stoppedAt = performance.now();
   port.off("message", handle);
   for (let m2 = receiveMessageOnPort2(port); m2; m2 = receiveMessageOnPort2(port)) {
     const message = m2.message;
-    if (message.t === "out") capture.write(message.stream, message.bytes);
+    if (message.t === "out" || message.t === "done" || message.t === "running") handle(message);
   }
   port.close();
   capture.finish({
@@ -47170,7 +47279,10 @@ async function runInWorker(req) {
   });
   if (execMs === 0 && runStarted !== void 0) execMs = stoppedAt - runStarted - instantiateMs;
   return {
-    end: end ?? { kind: "worker-error", message: "the plugin worker exited without reporting" },
+    end: end ?? {
+      kind: "worker-error",
+      message: `the plugin worker exited (code ${exitCode}) without reporting`
+    },
     capture,
     calls,
     instantiateMs,
@@ -47210,7 +47322,8 @@ function readComponentImports(bytes) {
 }
 function readImport(reader) {
   const form = reader.byte();
-  if (form !== 0 && form !== 1) throw new ComponentFormatError(`unknown import name form 0x${hex(form)}`);
+  if (form !== 0 && form !== 1)
+    throw new ComponentFormatError(`unknown import name form 0x${hex(form)}`);
   const name = reader.string();
   if (form === 1) reader.string();
   const sort = reader.byte();
@@ -47281,7 +47394,8 @@ function detectInterfaceVersion(imports) {
   if (types2.length === 0) return { ok: false, reason: "no icp:sync-plugin/types@<version> import found" };
   const declared = types2[0].name.slice("icp:sync-plugin/types@".length);
   const match = /^0\.([12])\.\d+(?:[-+].*)?$/.exec(declared);
-  if (!match || /-/.test(declared)) return { ok: false, reason: `it imports icp:sync-plugin/types@${declared}` };
+  if (!match || /-/.test(declared))
+    return { ok: false, reason: `it imports icp:sync-plugin/types@${declared}` };
   return { ok: true, version: match[1] === "1" ? "0.1.0" : "0.2.0", declared };
 }
 var WASI_SUPPORTED = /* @__PURE__ */ new Set([
@@ -47401,7 +47515,9 @@ function interfaceOf(req) {
     imports = readComponentImports(req.component);
   } catch (error2) {
     if (error2 instanceof ComponentFormatError)
-      throw new RunFailure("bad-component", `failed to load wasm component from ${req.pluginPath}`, [error2.message]);
+      throw new RunFailure("bad-component", `failed to load wasm component from ${req.pluginPath}`, [
+        error2.message
+      ]);
     throw error2;
   }
   const detected = detectInterfaceVersion(imports);
@@ -47441,7 +47557,9 @@ async function transpile(req, version) {
     plugin = await transpilePlugin(req.component, req.cacheDir);
   } catch (error2) {
     if (error2 instanceof TranspileError)
-      throw new RunFailure("bad-component", `failed to load wasm component from ${req.pluginPath}`, [error2.message]);
+      throw new RunFailure("bad-component", `failed to load wasm component from ${req.pluginPath}`, [
+        error2.message
+      ]);
     throw error2;
   }
   const provided = providedImportNames(version);
@@ -47494,18 +47612,23 @@ function mapEnd(req, run) {
   const end = run.end;
   const execFailed = `failed to call exec() on plugin at ${req.pluginPath}`;
   const stderrTail = run.capture.persistentStderr.filter((line) => line.trim() !== "").slice(-5).map((line) => `stderr: ${line}`);
-  const memoryCapBytes = req.limits.memoryMb * 1024 * 1024;
+  const memoryMb = effectiveMemoryMb(req.limits.memoryMb);
+  const memoryCapBytes = memoryMb * 1024 * 1024;
   const nearCap = (bytes) => bytes >= memoryCapBytes * 0.9;
   const memoryError = {
     kind: "memory-limit",
     message: execFailed,
     causes: [
-      `plugin exceeded the ${req.limits.memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`
+      `plugin exceeded the ${memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`
     ]
   };
   switch (end.kind) {
     case "compute-limit":
-      return { kind: "compute-limit", message: execFailed, causes: [computeLimitMessage(req.limits.computeSeconds)] };
+      return {
+        kind: "compute-limit",
+        message: execFailed,
+        causes: [computeLimitMessage(req.limits.computeSeconds)]
+      };
     case "wall-limit":
       return {
         kind: "wall-limit",
@@ -47531,11 +47654,17 @@ function mapEnd(req, run) {
       return {
         kind: "trap",
         message: execFailed,
-        causes: [`plugin called wasi:cli/exit with status ${outcome.code} (a sync plugin must return from exec)`]
+        causes: [
+          `plugin called wasi:cli/exit with status ${outcome.code} (a sync plugin must return from exec)`
+        ]
       };
     case "trap":
       if (nearCap(end.memoryBytes)) return memoryError;
-      return { kind: "trap", message: execFailed, causes: [`error while executing: ${outcome.message}`, ...stderrTail] };
+      return {
+        kind: "trap",
+        message: execFailed,
+        causes: [`error while executing: ${outcome.message}`, ...stderrTail]
+      };
     case "instantiate":
       return {
         kind: "instantiate",
@@ -47549,99 +47678,6 @@ function mapEnd(req, run) {
 import { createHash as createHash2 } from "node:crypto";
 import { mkdir as mkdir2, mkdtemp, readFile as readFile3, rename as rename2, rm as rm3 } from "node:fs/promises";
 import { join as join5, resolve as resolve2 } from "node:path";
-
-// src/plugin/download.ts
-import { open, rm as rm2 } from "node:fs/promises";
-import { STATUS_CODES as STATUS_CODES2 } from "node:http";
-var DownloadError = class extends Error {
-  constructor(kind, message, status) {
-    super(message);
-    this.kind = kind;
-    this.status = status;
-  }
-  kind;
-  status;
-  name = "DownloadError";
-};
-function statusLine(status) {
-  return `${status} ${STATUS_CODES2[status] ?? "<unknown status code>"}`;
-}
-function createFetchDownload(options = {}) {
-  const attempts = Math.max(1, options.attempts ?? 4);
-  const fetchImpl = options.fetchImpl ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 3e5;
-  return async (url, dest) => {
-    let delay = options.retryDelayMs ?? 1e3;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await downloadOnce(fetchImpl, url, dest, timeoutMs);
-        return;
-      } catch (error2) {
-        await rm2(dest, { force: true });
-        if (attempt >= attempts || !isRetryable(error2)) throw error2;
-        options.onRetry?.(
-          `${error2.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`
-        );
-        await new Promise((done) => setTimeout(done, delay));
-        delay *= 2;
-      }
-    }
-  };
-}
-function isRetryable(error2) {
-  if (!(error2 instanceof DownloadError)) return false;
-  if (error2.kind !== "status") return true;
-  const status = error2.status ?? 0;
-  return status >= 500 || status === 408 || status === 429;
-}
-async function downloadOnce(fetchImpl, url, dest, timeoutMs) {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response;
-  try {
-    response = await fetchImpl(url, { redirect: "follow", signal });
-  } catch (error2) {
-    throw new DownloadError("connect", errorText(error2));
-  }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => {
-    });
-    throw new DownloadError("status", statusLine(response.status), response.status);
-  }
-  const encoded = (response.headers.get("content-encoding") ?? "identity") !== "identity";
-  const lengthHeader = response.headers.get("content-length");
-  const expected = lengthHeader !== null && !encoded ? Number(lengthHeader) : void 0;
-  const file = await open(dest, "wx");
-  let received = 0;
-  try {
-    if (response.body) {
-      for await (const chunk of response.body) {
-        received += chunk.byteLength;
-        await file.write(chunk);
-      }
-    }
-  } catch (error2) {
-    const of = expected === void 0 ? "" : ` of ${expected}`;
-    throw new DownloadError(
-      "body",
-      `response body broke off after ${received}${of} bytes: ${errorText(error2)}`
-    );
-  } finally {
-    await file.close();
-  }
-  if (expected !== void 0 && received !== expected)
-    throw new DownloadError("body", `response body has ${received} bytes but Content-Length is ${expected}`);
-}
-function errorText(error2) {
-  const message = messageOf(error2) ?? String(error2);
-  const cause = messageOf(error2?.cause);
-  return cause ? `${message}: ${cause}` : message;
-}
-function messageOf(value) {
-  const message = value?.message;
-  return typeof message === "string" ? message : void 0;
-}
-
-// src/plugin/source.ts
 var PluginSourceError = class extends Error {
   constructor(message, causes = []) {
     super(message);
@@ -47801,6 +47837,227 @@ var ManifestError = class extends Error {
 import { existsSync, readdirSync, statSync as statSync4 } from "node:fs";
 import { join as join7, resolve as resolve4 } from "node:path";
 
+// src/project/recipe.ts
+var import_handlebars = __toESM(require_lib(), 1);
+import { createHash as createHash3 } from "node:crypto";
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, writeFileSync } from "node:fs";
+import { homedir as homedir2 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
+var MAX_TEMPLATE_BYTES = 1024 * 1024;
+var FETCH_TIMEOUT_MS = 3e4;
+var RecipeError = class extends Error {
+  constructor(message, causes = []) {
+    super(message);
+    this.causes = causes;
+  }
+  causes;
+};
+function registryUrl(name, version) {
+  return `https://github.com/dfinity/icp-cli-recipes/releases/download/${name}-${version}/recipe.hbs`;
+}
+function recipeTypeDebug(decl) {
+  const s = decl.source;
+  if ("file" in s) return `File(${JSON.stringify(s.file)})`;
+  if ("url" in s) return `Url(${JSON.stringify(s.url)})`;
+  return `Registry { name: ${JSON.stringify(s.registry)}, recipe: ${JSON.stringify(s.name)}, version: ${JSON.stringify(s.version)} }`;
+}
+function defaultRecipeCacheDir() {
+  const base = process.env["XDG_CACHE_HOME"] || join6(homedir2(), ".cache");
+  return join6(base, "icp-sync-action", "recipes");
+}
+async function fetchTemplate(decl, opts, projectDir) {
+  const s = decl.source;
+  if ("file" in s) {
+    const path = isAbsolute2(s.file) ? s.file : resolve3(opts.fileBase ?? projectDir, s.file);
+    let bytes2;
+    try {
+      bytes2 = readFileSync3(path);
+    } catch (err) {
+      throw new RecipeError("failed to read local recipe template file", [err.message]);
+    }
+    return { ...verified2(bytes2, decl.sha256), cacheHit: false };
+  }
+  let url;
+  if ("url" in s) url = s.url;
+  else {
+    if (s.registry !== "dfinity") throw new RecipeError("only the dfinity registry is currently supported");
+    url = registryUrl(s.name, s.version);
+  }
+  const cache = new TemplateCache(opts.cacheDir ?? defaultRecipeCacheDir());
+  const hit = decl.sha256 === void 0 ? cache.byUrl(url) : cache.bySha(decl.sha256);
+  if (hit !== void 0) return { ...verified2(hit, decl.sha256), cacheHit: true };
+  const bytes = await download(url, opts.fetch ?? defaultFetch);
+  const result = verified2(bytes, decl.sha256);
+  const store = () => cache.store(url, result.sha256, bytes);
+  if (decl.sha256 !== void 0) {
+    store();
+    return { ...result, cacheHit: false };
+  }
+  return { ...result, cacheHit: false, commit: store };
+}
+function verified2(bytes, expected) {
+  const actual = createHash3("sha256").update(bytes).digest("hex");
+  if (expected !== void 0 && actual !== expected) {
+    throw new RecipeError(
+      `sha256 checksum mismatch for recipe template: expected ${expected}, actual ${actual}`
+    );
+  }
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new RecipeError("failed to decode UTF-8 string");
+  }
+  return { text, sha256: actual };
+}
+async function download(url, fetchBytes) {
+  try {
+    new URL(url);
+  } catch (err) {
+    throw new RecipeError("failed to parse user-provided url", [err.message]);
+  }
+  let response;
+  try {
+    response = await fetchBytes(url);
+  } catch (err) {
+    throw new RecipeError("failed to execute http request", [err.message]);
+  }
+  if (response.status < 200 || response.status > 299) {
+    throw new RecipeError(`request to '${url}' returned '${response.status}' status-code`);
+  }
+  if (response.body.length > MAX_TEMPLATE_BYTES) {
+    throw new RecipeError(`recipe template at '${url}' is larger than ${MAX_TEMPLATE_BYTES} bytes`);
+  }
+  return response.body;
+}
+var defaultFetch = async (url) => {
+  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "follow" });
+  const length = Number(response.headers.get("content-length") ?? "0");
+  if (length > MAX_TEMPLATE_BYTES) {
+    await response.body?.cancel();
+    throw new Error(`response is ${length} bytes, more than ${MAX_TEMPLATE_BYTES}`);
+  }
+  return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
+};
+var TemplateCache = class {
+  constructor(root) {
+    this.root = root;
+  }
+  root;
+  shaPath(sha) {
+    return join6(this.root, "sha256", `${sha}.hbs`);
+  }
+  urlPath(url) {
+    return join6(this.root, "url", createHash3("sha256").update(url).digest("hex"));
+  }
+  bySha(sha) {
+    if (!/^[0-9a-f]{64}$/.test(sha)) return void 0;
+    const bytes = readOrUndefined(this.shaPath(sha));
+    if (bytes && createHash3("sha256").update(bytes).digest("hex") === sha) return bytes;
+    return void 0;
+  }
+  byUrl(url) {
+    const sha = readOrUndefined(this.urlPath(url))?.toString("utf8").trim();
+    return sha ? this.bySha(sha) : void 0;
+  }
+  store(url, sha, bytes) {
+    try {
+      writeAtomic(this.shaPath(sha), bytes);
+      writeAtomic(this.urlPath(url), Buffer.from(sha));
+    } catch {
+    }
+  }
+};
+function readOrUndefined(path) {
+  try {
+    return readFileSync3(path);
+  } catch {
+    return void 0;
+  }
+}
+function writeAtomic(path, bytes) {
+  mkdirSync2(join6(path, ".."), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync2(tmp, path);
+}
+function renderTemplate(template, configuration, canisterName) {
+  const hb = import_handlebars.default.create();
+  hb.registerHelper("replace", (from, to, value) => {
+    const text = display(value);
+    const needle = display(from);
+    const with_ = display(to);
+    return needle === "" ? with_ + [...text].join(with_) + with_ : text.split(needle).join(with_);
+  });
+  for (const name of ["each", "with"]) {
+    const builtin = hb.helpers[name];
+    hb.registerHelper(name, function(...args) {
+      const options = args[args.length - 1];
+      if (args.length < 2 || args[0] === void 0) {
+        const at = options.loc ? ` (#${name} at line ${options.loc.start.line}, column ${options.loc.start.column + 1})` : "";
+        throw new Error(`Failed to access variable in strict mode${at}`);
+      }
+      return builtin.apply(this, args);
+    });
+  }
+  const compare2 = (name, test) => hb.registerHelper(name, (...args) => {
+    if (args.length < 3)
+      throw new Error(`Helper/Decorator ${name} param at index ${args.length - 1} required but not found`);
+    return test(args[0], args[1]);
+  });
+  compare2("eq", (a2, b2) => looseKey(a2) === looseKey(b2));
+  compare2("ne", (a2, b2) => looseKey(a2) !== looseKey(b2));
+  compare2("gt", (a2, b2) => Number(a2) > Number(b2));
+  compare2("gte", (a2, b2) => Number(a2) >= Number(b2));
+  compare2("lt", (a2, b2) => Number(a2) < Number(b2));
+  compare2("lte", (a2, b2) => Number(a2) <= Number(b2));
+  hb.registerHelper("and", (...args) => args.slice(0, -1).every(truthy));
+  hb.registerHelper("or", (...args) => args.slice(0, -1).some(truthy));
+  hb.registerHelper("not", (value) => !truthy(value));
+  hb.registerHelper(
+    "len",
+    (value) => Array.isArray(value) ? value.length : typeof value === "string" ? value.length : value && typeof value === "object" ? Object.keys(value).length : 0
+  );
+  const context = {
+    ...configuration,
+    _: rustJsonObject({ canister: rustJsonObject({ name: canisterName }) })
+  };
+  try {
+    return hb.compile(template, { strict: true, noEscape: true })(context);
+  } catch (err) {
+    throw new RecipeError("failed to render", [err.message.split("\n")[0]]);
+  }
+}
+function display(value) {
+  return value === void 0 || value === null ? "" : String(value);
+}
+function looseKey(value) {
+  return typeof value === "bigint" || typeof value === "number" ? `n:${Number(value)}` : `${typeof value}:${String(value)}`;
+}
+function truthy(value) {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value && typeof value === "object") return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+var RustArray = class extends Array {
+  toString() {
+    return `[${this.map((v2) => display(v2)).join(", ")}]`;
+  }
+};
+var RUST_OBJECT = Object.create(Object.prototype, {
+  toString: { value: () => "[object]", enumerable: false }
+});
+function rustJsonObject(entries2) {
+  const out = Object.create(RUST_OBJECT);
+  for (const key of Object.keys(entries2).sort()) out[key] = entries2[key];
+  return out;
+}
+function rustJsonArray(items2) {
+  const out = new RustArray();
+  out.push(...items2);
+  return out;
+}
+
 // src/project/values.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 var NULLS = /* @__PURE__ */ new Set(["~", "null", "Null", "NULL", ""]);
@@ -47814,9 +48071,11 @@ function resolveScalar(node) {
   if (NULLS.has(text)) return { kind: "null" };
   if (TRUES.has(text)) return { kind: "bool", value: true };
   if (FALSES.has(text)) return { kind: "bool", value: false };
+  const unsigned = text.replace(/^[-+]/, "");
+  if (unsigned.length > 1 && /^0[0-9]+$/.test(unsigned)) return { kind: "string", value: text };
   const int = parseInt2(text);
   if (int !== void 0) return { kind: "int", value: int };
-  const float = parseFloat2(text);
+  const float = parseFloat2(text.startsWith("0") && /^0[xob]/.test(text) ? "" : text);
   if (float !== void 0) return { kind: "float", value: float };
   return { kind: "string", value: text };
 }
@@ -47824,9 +48083,9 @@ function parseInt2(text) {
   const m2 = /^([-+]?)(0x[0-9a-fA-F]+|0o[0-7]+|0b[01]+|[0-9]+)$/.exec(text);
   if (!m2) return void 0;
   const digits = m2[2];
-  if (/^0[0-9]/.test(digits)) return void 0;
-  const value = BigInt(digits);
-  return m2[1] === "-" ? -value : value;
+  const value = m2[1] === "-" ? -BigInt(digits) : BigInt(digits);
+  if (value < -(2n ** 127n) || value > 2n ** 128n - 1n) return void 0;
+  return value;
 }
 function parseFloat2(text) {
   if (/^[-+]?\.(inf|Inf|INF)$/.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
@@ -47854,7 +48113,7 @@ function unexpected(node) {
     case "int":
       return `integer \`${r2.value}\``;
     case "float":
-      return `floating point \`${rustFloat(r2.value)}\``;
+      return `floating point \`${rustFloat(r2.value)}${Number.isInteger(r2.value) ? ".0" : ""}\``;
     case "string":
       return `string ${JSON.stringify(r2.value)}`;
   }
@@ -48126,7 +48385,10 @@ function parseCanister(src, node, at, prefix) {
       `invalid type: ${unexpected(node)}, expected a canister manifest with a name, optional settings and either a recipe or build instructions`
     );
   }
-  const fields2 = lastByKey(entries(src, node));
+  const own = entries(src, node);
+  for (const e of own)
+    checkDuplicates(src, e.value, prefix ? `${prefix}.${e.key}` : e.key, { left: 1e6 });
+  const fields2 = lastByKey(own);
   const nameEntry = fields2.get("name");
   if (!nameEntry) fail(at, "missing 'name' field");
   const name = asString(nameEntry.value, false);
@@ -48187,7 +48449,7 @@ function parseRecipe(src, node, at, fail) {
     } else if (key === "configuration") {
       if (isNull(entry.value)) continue;
       if (!(0, import_yaml2.isMap)(entry.value)) fail(entry.at, `invalid type: ${unexpected(entry.value)}, expected a map`);
-      configuration = entry.value.toJS(src.doc, { maxAliasCount: 100 });
+      configuration = toRustJson(src, entry.value, { left: 1e6 });
     } else if (key === "sha256") {
       if (isNull(entry.value)) continue;
       sha2562 = asString(entry.value, false);
@@ -48261,7 +48523,7 @@ function parseNetwork(src, node, at, prefix) {
         port = Number(value);
       }
     }
-    return { name, mode, bind, ...port === void 0 ? {} : { port }, at };
+    return { name, mode, bind, port: port ?? DEFAULT_LOCAL_PORT, at };
   }
   const url = (key) => {
     const e = fields2.get(key);
@@ -48342,164 +48604,64 @@ function parseEnvironment(src, node, at, prefix) {
     }
   }
   if (name === void 0) fail(at, prefix, "missing field `name`");
-  return { name, network, ...canisters ? { canisters, canistersAt: list.at } : {}, at };
+  const networkAt = fields2.get("network")?.at;
+  return {
+    name,
+    network,
+    ...canisters ? { canisters, canisterNodes: list.value.items } : {},
+    ...networkAt ? { networkAt } : {},
+    at
+  };
 }
-
-// src/project/recipe.ts
-var import_handlebars = __toESM(require_lib(), 1);
-import { createHash as createHash3 } from "node:crypto";
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, writeFileSync } from "node:fs";
-import { homedir as homedir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
-var MAX_TEMPLATE_BYTES = 1024 * 1024;
-var FETCH_TIMEOUT_MS = 3e4;
-var RecipeError = class extends Error {
-  constructor(message, causes = []) {
-    super(message);
-    this.causes = causes;
+function toRustJson(src, node, budget) {
+  if (--budget.left < 0)
+    src.fail(node, "recipe configuration is too large (more than 1000000 nodes after aliases)");
+  if (node === null) return null;
+  if ((0, import_yaml2.isMap)(node)) {
+    const out = {};
+    for (const e of entries(src, node)) out[e.key] = toRustJson(src, e.value, budget);
+    return rustJsonObject(out);
   }
-  causes;
-};
-function registryUrl(name, version) {
-  return `https://github.com/dfinity/icp-cli-recipes/releases/download/${name}-${version}/recipe.hbs`;
+  if ((0, import_yaml2.isSeq)(node)) return rustJsonArray(node.items.map((item) => toRustJson(src, src.resolve(item), budget)));
+  const r2 = resolveScalar(node);
+  switch (r2.kind) {
+    case "null":
+      return null;
+    case "bool":
+      return r2.value;
+    case "int":
+      return r2.value >= BigInt(Number.MIN_SAFE_INTEGER) && r2.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r2.value) : r2.value;
+    case "float":
+      if (!Number.isFinite(r2.value)) return null;
+      return Number.isInteger(r2.value) ? `${rustFloat(r2.value)}.0` : r2.value;
+    case "string":
+      return r2.value;
+  }
 }
-function recipeTypeDebug(decl) {
-  const s = decl.source;
-  if ("file" in s) return `File(${JSON.stringify(s.file)})`;
-  if ("url" in s) return `Url(${JSON.stringify(s.url)})`;
-  return `Registry { name: ${JSON.stringify(s.registry)}, recipe: ${JSON.stringify(s.name)}, version: ${JSON.stringify(s.version)} }`;
-}
-function defaultRecipeCacheDir() {
-  const base = process.env["XDG_CACHE_HOME"] || join6(homedir2(), ".cache");
-  return join6(base, "icp-sync-action", "recipes");
-}
-async function fetchTemplate(decl, opts, projectDir) {
-  const s = decl.source;
-  if ("file" in s) {
-    const path = isAbsolute2(s.file) ? s.file : resolve3(opts.fileBase ?? projectDir, s.file);
-    let bytes2;
-    try {
-      bytes2 = readFileSync3(path);
-    } catch (err) {
-      throw new RecipeError("failed to read local recipe template file", [err.message]);
+function checkDuplicates(src, node, path, budget) {
+  if (--budget.left < 0 || node === null) return;
+  if ((0, import_yaml2.isScalar)(node)) {
+    const r2 = resolveScalar(node);
+    if (r2.kind === "int" && (r2.value > 2n ** 64n - 1n || r2.value < -(2n ** 63n))) {
+      src.fail(
+        node,
+        `${path}: invalid type: integer \`${r2.value}\` as ${r2.value < 0n ? "i128" : "u128"}, expected any YAML value`
+      );
     }
-    return { ...verified2(bytes2, decl.sha256), cacheHit: false };
+    return;
   }
-  let url;
-  if ("url" in s) url = s.url;
-  else {
-    if (s.registry !== "dfinity") throw new RecipeError("only the dfinity registry is currently supported");
-    url = registryUrl(s.name, s.version);
-  }
-  const cache = new TemplateCache(opts.cacheDir ?? defaultRecipeCacheDir());
-  const hit = decl.sha256 === void 0 ? cache.byUrl(url) : cache.bySha(decl.sha256);
-  if (hit !== void 0) return { ...verified2(hit, decl.sha256), cacheHit: true };
-  const bytes = await download(url, opts.fetch ?? defaultFetch);
-  const result = verified2(bytes, decl.sha256);
-  const store = () => cache.store(url, result.sha256, bytes);
-  if (decl.sha256 !== void 0) {
-    store();
-    return { ...result, cacheHit: false };
-  }
-  return { ...result, cacheHit: false, commit: store };
-}
-function verified2(bytes, expected) {
-  const actual = createHash3("sha256").update(bytes).digest("hex");
-  if (expected !== void 0 && actual !== expected) {
-    throw new RecipeError(
-      `sha256 checksum mismatch for recipe template: expected ${expected}, actual ${actual}`
-    );
-  }
-  let text;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new RecipeError("failed to decode UTF-8 string");
-  }
-  return { text, sha256: actual };
-}
-async function download(url, fetchBytes) {
-  try {
-    new URL(url);
-  } catch (err) {
-    throw new RecipeError("failed to parse user-provided url", [err.message]);
-  }
-  let response;
-  try {
-    response = await fetchBytes(url);
-  } catch (err) {
-    throw new RecipeError("failed to execute http request", [err.message]);
-  }
-  if (response.status < 200 || response.status > 299) {
-    throw new RecipeError(`request to '${url}' returned '${response.status}' status-code`);
-  }
-  if (response.body.length > MAX_TEMPLATE_BYTES) {
-    throw new RecipeError(`recipe template at '${url}' is larger than ${MAX_TEMPLATE_BYTES} bytes`);
-  }
-  return response.body;
-}
-var defaultFetch = async (url) => {
-  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "follow" });
-  const length = Number(response.headers.get("content-length") ?? "0");
-  if (length > MAX_TEMPLATE_BYTES) {
-    await response.body?.cancel();
-    throw new Error(`response is ${length} bytes, more than ${MAX_TEMPLATE_BYTES}`);
-  }
-  return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
-};
-var TemplateCache = class {
-  constructor(root) {
-    this.root = root;
-  }
-  root;
-  shaPath(sha) {
-    return join6(this.root, "sha256", `${sha}.hbs`);
-  }
-  urlPath(url) {
-    return join6(this.root, "url", createHash3("sha256").update(url).digest("hex"));
-  }
-  bySha(sha) {
-    if (!/^[0-9a-f]{64}$/.test(sha)) return void 0;
-    const bytes = readOrUndefined(this.shaPath(sha));
-    if (bytes && createHash3("sha256").update(bytes).digest("hex") === sha) return bytes;
-    return void 0;
-  }
-  byUrl(url) {
-    const sha = readOrUndefined(this.urlPath(url))?.toString("utf8").trim();
-    return sha ? this.bySha(sha) : void 0;
-  }
-  store(url, sha, bytes) {
-    try {
-      writeAtomic(this.shaPath(sha), bytes);
-      writeAtomic(this.urlPath(url), Buffer.from(sha));
-    } catch {
+  if ((0, import_yaml2.isMap)(node)) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const e of entries(src, node)) {
+      if (seen.has(e.key)) {
+        const key = e.keyNode && resolveScalar(e.keyNode).kind === "string" ? JSON.stringify(e.key) : e.key;
+        src.fail(e.keyNode ?? node, `${path}: duplicate entry with key ${key}`);
+      }
+      seen.add(e.key);
+      checkDuplicates(src, e.value, `${path}.${e.key}`, budget);
     }
-  }
-};
-function readOrUndefined(path) {
-  try {
-    return readFileSync3(path);
-  } catch {
-    return void 0;
-  }
-}
-function writeAtomic(path, bytes) {
-  mkdirSync2(join6(path, ".."), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync2(tmp, path);
-}
-function renderTemplate(template, configuration, canisterName) {
-  const hb = import_handlebars.default.create();
-  hb.registerHelper(
-    "replace",
-    (from, to, value) => String(value ?? "").split(String(from ?? "")).join(String(to ?? ""))
-  );
-  const context = { ...configuration, _: { canister: { name: canisterName } } };
-  try {
-    return hb.compile(template, { strict: true, noEscape: true })(context);
-  } catch (err) {
-    throw new RecipeError("failed to render", [err.message.split("\n")[0]]);
+  } else if ((0, import_yaml2.isSeq)(node)) {
+    node.items.forEach((item, i) => checkDuplicates(src, src.resolve(item), `${path}[${i}]`, budget));
   }
 }
 
@@ -48765,21 +48927,23 @@ async function loadProject(projectDir, options = {}) {
       declSrc.fail(decl.at, `project contains two similarly named environments: '${decl.name}'`);
     }
     if (!networks.some((n) => n.name === decl.network)) {
-      declSrc.fail(decl.at, `environment '${decl.name}' points to invalid network '${decl.network}'`);
+      declSrc.fail(
+        decl.networkAt ?? decl.at,
+        `environment '${decl.name}' points to invalid network '${decl.network}'`
+      );
     }
     let names = canisters.map((c2) => c2.name);
     if (decl.canisters !== void 0) {
-      const listed = [];
-      for (const name of decl.canisters) {
+      for (const [i, name] of decl.canisters.entries()) {
         if (!seen.has(name)) {
           declSrc.fail(
-            decl.canistersAt ?? decl.at,
+            decl.canisterNodes?.[i] ?? decl.at,
             `environment '${decl.name}' points to invalid canister '${name}': an environment may only name canisters the project itself declares`
           );
         }
-        if (!listed.includes(name)) listed.push(name);
       }
-      names = listed;
+      const listed = new Set(decl.canisters);
+      names = names.filter((n) => listed.has(n));
     }
     environments.push({
       name: decl.name,
@@ -49325,7 +49489,11 @@ async function runSync(options, environment2) {
       observer.info("No canisters have sync steps configured");
       return finish();
     }
-    identity = await loadIdentity({ pem: options.identityPem, password: options.identityPassword });
+    identity = await loadIdentity({
+      pem: options.identityPem,
+      password: options.identityPassword,
+      source: environment2.identitySource
+    });
     identity.warnings.forEach(warn);
     result.identityPrincipal = identity.principal;
     connection = await connect({
@@ -49340,6 +49508,13 @@ async function runSync(options, environment2) {
   }
   const apiUrl = options.networkUrl ?? plan.network.apiUrl;
   const canisterIds = Object.entries(plan.canisterIds).map(([name, id]) => ({ name, id }));
+  const urlShas = plan.canisters.flatMap(
+    (c2) => c2.steps.flatMap(
+      (step) => step.kind === "plugin" && "url" in step.source && step.sha256 ? [step.sha256] : []
+    )
+  );
+  if (environment2.caches && urlShas.length > 0) await environment2.caches.restorePlugins(urlShas);
+  const used = { urlShas: /* @__PURE__ */ new Set(), transpileKeys: /* @__PURE__ */ new Set() };
   observer.info("Syncing canisters:");
   result.canisters = await mapBounded(
     plan.canisters,
@@ -49351,9 +49526,11 @@ async function runSync(options, environment2) {
       identity,
       connection,
       apiUrl,
-      canisterIds
+      canisterIds,
+      used
     })
   );
+  if (environment2.caches) await environment2.caches.save([...used.urlShas], [...used.transpileKeys]);
   return finish();
 }
 async function syncCanister(canister, context) {
@@ -49457,8 +49634,13 @@ async function runPluginStep(step, canister, result, onLine, context) {
     canisterDir: canister.dir,
     cacheDir: join10(environment2.cacheDir, "plugins"),
     download: environment2.download,
-    onProgress: (line) => onLine("stdout", line)
+    onProgress: (line) => onLine("stdout", line),
+    onWarning: (message) => environment2.observer.warning(`[${canister.name}] ${message}`)
   });
+  const transpileKey = transpileCacheKey(source.sha256);
+  if ("url" in step.source) context.used.urlShas.add(source.sha256);
+  context.used.transpileKeys.add(transpileKey);
+  if (environment2.caches) await environment2.caches.restoreTranspiled([transpileKey]);
   const trace = [];
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
@@ -49491,7 +49673,7 @@ async function runPluginStep(step, canister, result, onLine, context) {
   });
   result.plugin = {
     source: "url" in step.source ? "url" : "path",
-    location: source.location,
+    location: "url" in step.source ? step.source.url : step.source.path,
     sha256: source.sha256,
     interfaceVersion: run.interfaceVersion,
     downloadCacheHit: source.cacheHit,
@@ -49551,7 +49733,13 @@ ${USAGE}
   }
   const options = parsed.options;
   const observer = process.stderr.isTTY && !process.env.CI ? ttyObserver(process.stderr) : plainObserver(process.stderr);
-  const result = await runSync(options, { observer, cacheDir: parsed.cacheDir, processEnv: process.env });
+  const result = await runSync(options, {
+    observer,
+    cacheDir: parsed.cacheDir,
+    download: createFetchDownload(),
+    processEnv: process.env,
+    identitySource: "--identity-pem-file"
+  });
   if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
   const closing = closingError(result);
   if (closing) {

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { USAGE, parseCli } from './cli/args.js'
+import { createFetchDownload } from './plugin/download.js'
 import { transpilePlugin } from './plugin/transpile.js'
 import { plainObserver, ttyObserver } from './report/terminal.js'
 import { closingError } from './report/text.js'
@@ -41,7 +42,13 @@ async function main(argv: string[]): Promise<number> {
   const options = parsed.options!
   const observer =
     process.stderr.isTTY && !process.env.CI ? ttyObserver(process.stderr) : plainObserver(process.stderr)
-  const result = await runSync(options, { observer, cacheDir: parsed.cacheDir, processEnv: process.env })
+  const result = await runSync(options, {
+    observer,
+    cacheDir: parsed.cacheDir,
+    download: createFetchDownload(),
+    processEnv: process.env,
+    identitySource: '--identity-pem-file',
+  })
   if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
   const closing = closingError(result)
   if (closing) {

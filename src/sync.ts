@@ -14,6 +14,7 @@ import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { runPlugin } from './plugin/index.js'
 import { resolvePluginSource } from './plugin/source.js'
+import { transpileCacheKey } from './plugin/transpile.js'
 import {
   loadProject,
   planSync,
@@ -36,10 +37,24 @@ export interface SyncEnvironment {
   observer: SyncObserver
   /** Root of the on-disk caches: plugins/ (content-addressed .wasm), transpiled/, recipes/. */
   cacheDir: string
-  /** Downloads a URL to a file; the Action passes one built on @actions/tool-cache. */
-  download?: (url: string, dest: string) => Promise<void>
+  /** Downloads a URL to a file: fetch with retries in the CLI, @actions/tool-cache in the Action. */
+  download: (url: string, dest: string) => Promise<void>
+  /** Keeps plugins and transpiled output between runs (the Action's Actions cache); optional. */
+  caches?: PersistentCaches
   /** The environment scripts start from (secrets are withheld by the script runner). */
   processEnv?: NodeJS.ProcessEnv
+  /** How errors name where the identity came from, e.g. "input 'identity-pem'". */
+  identitySource?: string
+}
+
+/**
+ * A cache that outlives the run. Restores happen before the files are needed; saves after the sync.
+ * Keys: plugin sha256 (URL plugins) and transpileCacheKey(sha256) (every plugin).
+ */
+export interface PersistentCaches {
+  restorePlugins(sha256s: string[]): Promise<unknown>
+  restoreTranspiled(transpileKeys: string[]): Promise<unknown>
+  save(pluginSha256s: string[], transpileKeys: string[]): Promise<unknown>
 }
 
 /** Lines of a step's output kept for the failure dump. */
@@ -85,7 +100,11 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       observer.info('No canisters have sync steps configured')
       return finish()
     }
-    identity = await loadIdentity({ pem: options.identityPem, password: options.identityPassword })
+    identity = await loadIdentity({
+      pem: options.identityPem,
+      password: options.identityPassword,
+      source: environment.identitySource,
+    })
     identity.warnings.forEach(warn)
     result.identityPrincipal = identity.principal
     connection = await connect({
@@ -101,6 +120,13 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
 
   const apiUrl = options.networkUrl ?? plan.network.apiUrl
   const canisterIds = Object.entries(plan.canisterIds).map(([name, id]) => ({ name, id }))
+  const urlShas = plan.canisters.flatMap((c) =>
+    c.steps.flatMap((step) =>
+      step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
+    ),
+  )
+  if (environment.caches && urlShas.length > 0) await environment.caches.restorePlugins(urlShas)
+  const used = { urlShas: new Set<string>(), transpileKeys: new Set<string>() }
   observer.info('Syncing canisters:')
   result.canisters = await mapBounded(plan.canisters, options.parallel, (canister) =>
     syncCanister(canister, {
@@ -111,8 +137,10 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       connection,
       apiUrl,
       canisterIds,
+      used,
     }),
   )
+  if (environment.caches) await environment.caches.save([...used.urlShas], [...used.transpileKeys])
   return finish()
 }
 
@@ -124,6 +152,8 @@ interface CanisterContext {
   connection: IcConnection
   apiUrl: string
   canisterIds: Array<{ name: string; id: string }>
+  /** What this run used, for saving to the persistent caches afterwards. */
+  used: { urlShas: Set<string>; transpileKeys: Set<string> }
 }
 
 async function syncCanister(canister: PlannedCanister, context: CanisterContext): Promise<CanisterResult> {
@@ -245,7 +275,12 @@ async function runPluginStep(
     cacheDir: join(environment.cacheDir, 'plugins'),
     download: environment.download,
     onProgress: (line) => onLine('stdout', line),
+    onWarning: (message) => environment.observer.warning(`[${canister.name}] ${message}`),
   })
+  const transpileKey = transpileCacheKey(source.sha256)
+  if ('url' in step.source) context.used.urlShas.add(source.sha256)
+  context.used.transpileKeys.add(transpileKey)
+  if (environment.caches) await environment.caches.restoreTranspiled([transpileKey])
   const trace: CallTraceEntry[] = []
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
@@ -278,7 +313,7 @@ async function runPluginStep(
   })
   result.plugin = {
     source: 'url' in step.source ? 'url' : 'path',
-    location: source.location,
+    location: 'url' in step.source ? step.source.url : step.source.path,
     sha256: source.sha256,
     interfaceVersion: run.interfaceVersion,
     downloadCacheHit: source.cacheHit,

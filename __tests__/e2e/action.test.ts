@@ -8,7 +8,13 @@ import { join } from 'node:path'
 import { type Replica, startReplica } from '../../replica/index.js'
 import type { SyncResult } from '../../src/report/result.js'
 import { buildJsPlugin } from '../helpers/build-plugin.js'
-import { type TestIdentity, demoCanisterOn, newIdentity, writeIds, writeProject } from '../helpers/e2e-project.js'
+import {
+  type TestIdentity,
+  demoCanisterOn,
+  newIdentity,
+  writeIds,
+  writeProject,
+} from '../helpers/e2e-project.js'
 import { PluginHttpServer } from '../helpers/http-server.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
 import { type ActionRun, runAction, runProcess } from '../helpers/runner.js'
@@ -25,7 +31,11 @@ let project: { dir: string; manifest: string }
 let action: ActionRun
 let seedUrl: string
 
-const SEED_FILES = { 'seed-data/apple.txt': 'apple\n', 'seed-data/banana.txt': ' banana ', 'seed-data/more/cherry.txt': 'cherry' }
+const SEED_FILES = {
+  'seed-data/apple.txt': 'apple\n',
+  'seed-data/banana.txt': ' banana ',
+  'seed-data/more/cherry.txt': 'cherry',
+}
 
 beforeAll(async () => {
   const [seedWasm, failWasm] = await Promise.all([
@@ -158,11 +168,15 @@ describe('the bundled Action against the local replica', () => {
 
   test('logs: a group per step, persistent stderr after success, icp’s failure dump, an annotation on the line', () => {
     expect(action.stdout).toContain('::group::[alpha] Syncing: plugin path: plugins/seed.wasm 2 of 2')
-    expect(action.stdout).toContain(`[alpha] registered 4 item(s) in canister ${ids.alpha} (environment: e2e)`)
+    expect(action.stdout).toContain(
+      `[alpha] registered 4 item(s) in canister ${ids.alpha} (environment: e2e)`,
+    )
     expect(action.stdout).toContain(`----- Failed to sync canister 'gamma': ${ids.gamma} -----`)
     expect(action.stdout).toContain('[gamma] > fail-plugin: about to fail')
     const line = project.manifest.split('\n').findIndex((l) => l.includes('path: plugins/fail.wasm')) // 0-based: the `- type` line above
-    expect(action.stdout).toMatch(new RegExp(`::error title=Sync of canister gamma failed,file=icp.yaml,line=${line},col=\\d+::`))
+    expect(action.stdout).toMatch(
+      new RegExp(`::error title=Sync of canister gamma failed,file=icp.yaml,line=${line},col=\\d+::`),
+    )
   })
 
   test('the job summary has a table per canister and the failure', () => {
@@ -223,7 +237,17 @@ describe('the bundled Action against the local replica', () => {
 function normalise(r: SyncResult): unknown {
   return JSON.parse(
     JSON.stringify(r, (key, value: unknown) =>
-      ['durationMs', 'ms', 'transpileMs', 'instantiateMs', 'execMs', 'computeMs', 'callMs', 'downloadCacheHit', 'transpileCacheHit'].includes(key)
+      [
+        'durationMs',
+        'ms',
+        'transpileMs',
+        'instantiateMs',
+        'execMs',
+        'computeMs',
+        'callMs',
+        'downloadCacheHit',
+        'transpileCacheHit',
+      ].includes(key)
         ? undefined
         : value,
     ),

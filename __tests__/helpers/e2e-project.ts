@@ -35,7 +35,12 @@ export interface ProjectFiles {
 }
 
 /** Writes icp.yaml (with a connected network pinned to the replica) plus extra files into a temp dir. */
-export function writeProject(replica: Replica, body: string, files: Record<string, string> = {}, copies: Record<string, string> = {}): ProjectFiles {
+export function writeProject(
+  replica: Replica,
+  body: string,
+  files: Record<string, string> = {},
+  copies: Record<string, string> = {},
+): ProjectFiles {
   const dir = mkdtempSync(join(tmpdir(), 'icp-sync-e2e-project-'))
   const manifest = `networks:
   - name: replica

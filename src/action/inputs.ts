@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 
 import * as core from '@actions/core'
 
+import { secretForms } from '../identity/index.js'
 import {
   COMPUTE_LIMIT_ENV,
   DEFAULT_COMPUTE_LIMIT_SECONDS,
@@ -18,21 +19,22 @@ import {
   parseShard,
 } from '../options.js'
 
-/** Masks a secret and each of its lines: the runner masks whole log lines only by exact match. */
-export function maskSecret(value: string): void {
-  if (!value.trim()) return
-  core.setSecret(value)
-  for (const line of value.split(/\r?\n/)) {
-    if (line.trim().length >= 4) core.setSecret(line.trim())
-  }
+/**
+ * Masks the identity secret in every form it may show up in (raw, each line, base64, decoded): the
+ * runner masks by exact match. Very short pieces are skipped: they would blank out unrelated text
+ * and reveal nothing of the key.
+ */
+function maskIdentity(pem: string, password: string): void {
+  if (!pem.trim() && !password) return
+  for (const form of secretForms(pem, password || undefined))
+    if (form.length >= 6 || form === password) core.setSecret(form)
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
   const identityPem = core.getInput('identity-pem', { trimWhitespace: false })
   const identityPassword = core.getInput('identity-password', { trimWhitespace: false })
   // Mask before anything else can log them.
-  maskSecret(identityPem)
-  maskSecret(identityPassword)
+  maskIdentity(identityPem, identityPassword)
 
   const computeRaw = core.getInput('compute-limit-seconds')
   let computeLimitSeconds = DEFAULT_COMPUTE_LIMIT_SECONDS

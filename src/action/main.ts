@@ -6,7 +6,10 @@ import * as core from '@actions/core'
 
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
 import { runSync } from '../sync.js'
+import { secretForms } from '../identity/index.js'
 import { annotateError } from './annotations.js'
+import { ActionsCache } from './cache.js'
+import { createToolCacheDownload } from './download.js'
 import { getInputs } from './inputs.js'
 import { actionObserver } from './observer.js'
 import { renderSummary } from './summary.js'
@@ -24,12 +27,28 @@ export async function run(): Promise<void> {
   let secrets: string[] = []
   try {
     const options = getInputs()
-    secrets = [options.identityPem, options.identityPassword].filter((s): s is string => Boolean(s))
+    secrets = options.identityPem ? secretForms(options.identityPem, options.identityPassword) : []
+    // The same absolute path in every run: the Actions cache hashes it into each entry's version.
     const cacheDir = join(process.env.RUNNER_TEMP ?? process.cwd(), 'icp-sync-cache')
+    const actionsCache = new ActionsCache({
+      pluginCacheDir: join(cacheDir, 'plugins'),
+      transpileCacheDir: join(cacheDir, 'transpiled'),
+      enabled: options.cache,
+    })
     const result = await runSync(options, {
       observer: actionObserver(options.parallel, (text) => redact(text, secrets)),
       cacheDir,
+      download: createToolCacheDownload(),
+      caches: actionsCache.available
+        ? {
+            restorePlugins: (shas) => actionsCache.restorePlugins(shas),
+            restoreTranspiled: (keys) => actionsCache.restoreTranspiled(keys),
+            save: (shas, keys) =>
+              Promise.all([actionsCache.savePlugins(shas), actionsCache.saveTranspiled(keys)]),
+          }
+        : undefined,
       processEnv: process.env,
+      identitySource: "input 'identity-pem'",
     })
     await publish(result, options.summary, secrets)
   } catch (error) {
@@ -52,13 +71,11 @@ async function publish(result: SyncResult, summary: boolean, secrets: string[]):
   else if (result.failed.length > 0) core.setFailed(failedCanistersMessage(result.failed))
 }
 
-/** Defence in depth: nothing we write to a file the runner does not mask may carry a secret. */
+/** Defence in depth: nothing we write to a file the runner does not mask may carry a secret (forms from secretForms). */
 export function redact(text: string, secrets: string[]): string {
   let out = text
   for (const secret of secrets) {
-    for (const piece of [secret, ...secret.split(/\r?\n/).map((l) => l.trim())]) {
-      if (piece.length >= 8) out = out.split(piece).join('***')
-    }
+    if (secret.length >= 8) out = out.split(secret).join('***')
   }
   return out
 }
