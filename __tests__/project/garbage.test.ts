@@ -79,6 +79,9 @@ describe('garbage input', () => {
 
   test('nesting within the limits still parses', () => {
     expect(() => parseYaml(`a: ${'['.repeat(90)}${']'.repeat(90)}`, 'x.yaml')).not.toThrow()
+    // Brackets inside plain scalars (shell commands) open nothing.
+    const commands = Array.from({ length: 300 }, (_, i) => `  - command: if [ -f f${i} ]; then echo {; fi [`)
+    expect(() => parseYaml(`steps:\n${commands.join('\n')}\n`, 'x.yaml')).not.toThrow()
   })
 
   test('billion laughs (alias bomb)', async () => {

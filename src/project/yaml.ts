@@ -141,9 +141,12 @@ function checkNesting(text: string, file: string): void {
   let line = 1
   let inComment = false
   let prev = '\n'
+  // Last non-blank character: `[`/`{` only opens a collection where a value can start.
+  let lastSolid = '\n'
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!
     if (ch === '\n') {
+      lastSolid = '\n'
       line++
       lineStart = true
       column = 0
@@ -181,7 +184,7 @@ function checkNesting(text: string, file: string): void {
       inComment = true
     } else if ((ch === '"' || ch === "'") && /[\s,[{:]/.test(prev)) {
       quote = ch
-    } else if (ch === '[' || ch === '{') {
+    } else if ((ch === '[' || ch === '{') && (lastSolid === '\n' || ':-?,[{'.includes(lastSolid))) {
       if (++depth > MAX_FLOW_DEPTH) {
         throw new ManifestError(
           `YAML nesting is too deep (more than ${MAX_FLOW_DEPTH} nested flow collections)`,
@@ -196,6 +199,7 @@ function checkNesting(text: string, file: string): void {
       depth--
     }
     prev = ch
+    if (ch !== ' ' && ch !== '\t' && !inComment) lastSolid = ch
   }
 }
 
