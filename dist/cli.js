@@ -32140,6 +32140,8 @@ function errorInfo(error2, kind) {
   for (let depth = 0; current !== void 0 && current !== null && depth < 10; depth++) {
     if (current instanceof Error) {
       chain3.push(current.message);
+      const listed = current.causes;
+      if (Array.isArray(listed)) chain3.push(...listed.map(String));
       position ??= positionOf(current);
       current = current.cause;
     } else {
@@ -48777,9 +48779,11 @@ function checkNesting(text, file) {
   let line = 1;
   let inComment = false;
   let prev = "\n";
+  let lastSolid = "\n";
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === "\n") {
+      lastSolid = "\n";
       line++;
       lineStart = true;
       column = 0;
@@ -48813,7 +48817,7 @@ function checkNesting(text, file) {
       inComment = true;
     } else if ((ch === '"' || ch === "'") && /[\s,[{:]/.test(prev)) {
       quote = ch;
-    } else if (ch === "[" || ch === "{") {
+    } else if ((ch === "[" || ch === "{") && (lastSolid === "\n" || ":-?,[{".includes(lastSolid))) {
       if (++depth > MAX_FLOW_DEPTH) {
         throw new ManifestError(
           `YAML nesting is too deep (more than ${MAX_FLOW_DEPTH} nested flow collections)`,
@@ -48828,6 +48832,7 @@ function checkNesting(text, file) {
       depth--;
     }
     prev = ch;
+    if (ch !== " " && ch !== "	" && !inComment) lastSolid = ch;
   }
 }
 function firstLine2(message) {
@@ -49482,9 +49487,11 @@ async function runSync(options, environment2) {
       environment: options.environment,
       canisters: options.canisters,
       canisterIds: options.canisterIds,
-      shard: options.shard
+      shard: options.shard,
+      networkOverride: { url: options.networkUrl, rootKey: options.rootKey }
     });
     result.network = plan.network.name;
+    plan.warnings.forEach(warn);
     if (plan.canisters.length === 0) {
       observer.info("No canisters have sync steps configured");
       return finish();
@@ -49496,17 +49503,13 @@ async function runSync(options, environment2) {
     });
     identity.warnings.forEach(warn);
     result.identityPrincipal = identity.principal;
-    connection = await connect({
-      apiUrl: options.networkUrl ?? plan.network.apiUrl,
-      rootKey: options.rootKey ?? plan.network.rootKey,
-      identity
-    });
+    connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity });
     connection.warnings.forEach(warn);
   } catch (error2) {
     result.error = errorInfo(error2);
     return finish();
   }
-  const apiUrl = options.networkUrl ?? plan.network.apiUrl;
+  const apiUrl = plan.network.apiUrl;
   const canisterIds = Object.entries(plan.canisterIds).map(([name, id]) => ({ name, id }));
   const urlShas = plan.canisters.flatMap(
     (c2) => c2.steps.flatMap(

@@ -94,8 +94,10 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       canisters: options.canisters,
       canisterIds: options.canisterIds,
       shard: options.shard,
+      networkOverride: { url: options.networkUrl, rootKey: options.rootKey },
     })
     result.network = plan.network.name
+    plan.warnings.forEach(warn)
     if (plan.canisters.length === 0) {
       observer.info('No canisters have sync steps configured')
       return finish()
@@ -107,18 +109,14 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     })
     identity.warnings.forEach(warn)
     result.identityPrincipal = identity.principal
-    connection = await connect({
-      apiUrl: options.networkUrl ?? plan.network.apiUrl,
-      rootKey: options.rootKey ?? plan.network.rootKey,
-      identity,
-    })
+    connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
     connection.warnings.forEach(warn)
   } catch (error) {
     result.error = errorInfo(error)
     return finish()
   }
 
-  const apiUrl = options.networkUrl ?? plan.network.apiUrl
+  const apiUrl = plan.network.apiUrl
   const canisterIds = Object.entries(plan.canisterIds).map(([name, id]) => ({ name, id }))
   const urlShas = plan.canisters.flatMap((c) =>
     c.steps.flatMap((step) =>

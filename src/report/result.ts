@@ -95,6 +95,9 @@ export function errorInfo(error: unknown, kind?: string): ErrorInfo {
   for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
     if (current instanceof Error) {
       chain.push(current.message)
+      // Some of our errors carry icp's "caused by" chain as a list rather than as `cause` links.
+      const listed = (current as Error & { causes?: unknown }).causes
+      if (Array.isArray(listed)) chain.push(...listed.map(String))
       position ??= positionOf(current)
       current = current.cause
     } else {
