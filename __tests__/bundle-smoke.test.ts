@@ -54,7 +54,7 @@ describe('bundled dist/ under Node 24', () => {
       environment: 'local',
     })
     expect(run.status).toBe(1)
-    expect(run.stdout).toContain(`::error::project manifest not found in ${project}`)
+    expect(run.stdout).toContain(`::error title=icp-sync::project manifest not found in ${project}`)
   })
 
   test('the Action bundle names a bad input', async () => {
