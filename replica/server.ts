@@ -67,6 +67,11 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
     }
   }
   if (req.method === 'GET' && path === '/api/v2/status') return status(engine, res)
+  if (req.method === 'GET' && path === '/_replica/stats') {
+    // Read-only numbers for benchmarks; no control over the replica is reachable over HTTP.
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(engine.stats()))
+    return
+  }
   const m = /^\/api\/(v2|v3|v4)\/(canister|subnet)\/([^/]+)\/(call|query|read_state)$/.exec(path)
   if (!m) throw new HttpError(404, `Not found: ${path}`)
   if (req.method !== 'POST') throw new HttpError(405, `Method ${req.method} not allowed on ${path}`)
@@ -82,10 +87,19 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
     throw new HttpError(400, `Could not parse effective id '${idText}': ${(e as Error).message}`)
   }
   const body = await readBody(req)
-  const auth = authenticate(engine, body, endpoint as Kind)
-  if (endpoint === 'call') return call(engine, res, auth, ecid, version, path)
-  if (endpoint === 'query') return query(engine, res, auth, ecid, path)
-  return readState(engine, res, auth, ecid, scope === 'subnet', path)
+  const started = performance.now()
+  let busy = 0 // time spent in this process on the request, excluding the wait for execution
+  try {
+    const auth = authenticate(engine, body, endpoint as Kind)
+    busy = performance.now() - started
+    if (endpoint === 'call') {
+      const t = await call(engine, res, auth, ecid, version, path)
+      busy += t
+    } else if (endpoint === 'query') await query(engine, res, auth, ecid, path)
+    else readState(engine, res, auth, ecid, scope === 'subnet', path)
+  } finally {
+    engine.recordTiming(endpoint, endpoint === 'call' ? busy : performance.now() - started)
+  }
 }
 
 function status(engine: Engine, res: ServerResponse): void {
@@ -291,6 +305,7 @@ function ingressFilter(
   return undefined
 }
 
+/** Returns the milliseconds spent certifying the reply (the rest is waiting for execution). */
 async function call(
   engine: Engine,
   res: ServerResponse,
@@ -298,7 +313,7 @@ async function call(
   ecid: Uint8Array,
   version: string,
   endpoint: string,
-): Promise<void> {
+): Promise<number> {
   const { canister, method, arg } = checkEffective(auth, ecid)
   const ridHex = toHex(auth.requestId)
   const known = engine.requests.get(ridHex)
@@ -313,7 +328,8 @@ async function call(
         reject_message: rejected.rejectMessage,
         error_code: rejected.errorCode,
       }
-      return sendCbor(res, 200, version === 'v2' ? body : { status: 'non_replicated_rejection', ...body })
+      sendCbor(res, 200, version === 'v2' ? body : { status: 'non_replicated_rejection', ...body })
+      return 0
     }
   }
   const rec =
@@ -324,7 +340,7 @@ async function call(
     )
   if (version === 'v2') {
     res.writeHead(202, { 'content-length': 0 }).end()
-    return
+    return 0
   }
   const timeout = engine.faults.syncCallTimeoutMs ?? 10_000
   let timer: NodeJS.Timeout | undefined
@@ -335,11 +351,13 @@ async function call(
   clearTimeout(timer)
   if (!finished) {
     res.writeHead(202, { 'content-length': 0 }).end()
-    return
+    return 0
   }
   await engine.nextRound() // updates finishing together share one certification round
-  const certificate = engine.certificate([[utf8('request_status'), auth.requestId]])
+  const t = performance.now()
+  const certificate = engine.certificate([[utf8('request_status'), auth.requestId]], false)
   sendCbor(res, 200, { status: 'replied', certificate })
+  return performance.now() - t
 }
 
 // ---------- queries ----------
