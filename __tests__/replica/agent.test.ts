@@ -228,6 +228,37 @@ describe('proxy canister and management canister', () => {
     )
   })
 
+  test('metadata read through the proxy: canister_metadata on the management canister', async () => {
+    const proxy = replica.installProxy({ controllers: [owner.getPrincipal().toText()] })
+    const agent = await HttpAgent.create({ host: replica.url, identity: owner, shouldFetchRootKey: true })
+    const { ProxyArgs, ProxyResult } = await import('../../replica/proxy.js')
+    const read = async (name: string) => {
+      const args = new Uint8Array(
+        IDL.encode(
+          [IDL.Record({ canister_id: IDL.Principal, name: IDL.Text })],
+          [{ canister_id: Principal.fromText(demo), name }],
+        ),
+      )
+      const arg = IDL.encode(
+        [ProxyArgs],
+        [{ canister_id: Principal.fromText('aaaaa-aa'), method: 'canister_metadata', args, cycles: 0n }],
+      )
+      const res = await agent.update(proxy, { methodName: 'proxy', arg })
+      return IDL.decode([ProxyResult], res.reply)[0] as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
+    const pub = await read('candid:service')
+    const [{ value }] = IDL.decode([IDL.Record({ value: IDL.Vec(IDL.Nat8) })], pub.Ok.result) as unknown as [
+      { value: Uint8Array },
+    ]
+    expect(Buffer.from(value).toString()).toContain('whoami_update : () -> (principal)')
+    const priv = await read('demo:note') // the proxy is not a controller of the demo canister
+    expect(priv.Err.CallFailed.reason).toMatch(
+      /^Call Rejected, reject_code: CanisterError \(5\), reject_message: .*is private/,
+    )
+    const none = await read('no:such')
+    expect(none.Err.CallFailed.reason).toContain('has no metadata section with the name no:such')
+  })
+
   test('canister_status for controllers (decodes with the full 1.5.0 type), IC0512 for others', async () => {
     const { managementTypes } = await import('../../replica/management.js')
     const arg = IDL.encode([managementTypes.CanisterIdRecordT], [{ canister_id: Principal.fromText(demo) }])
