@@ -42,7 +42,7 @@ const child = spawn(process.execPath, [join(root, 'build/replica/cli.js')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 await new Promise((resolve, reject) => {
-  child.stdout.on('data', (d) => d.toString().includes('proxy canister') && resolve())
+  child.stdout.on('data', (d) => d.toString().includes('controllers:') && resolve())
   child.on('exit', (c) => reject(new Error(`replica exited with ${c}`)))
 })
 const info = JSON.parse(readFileSync(infoFile, 'utf8'))

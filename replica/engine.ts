@@ -69,6 +69,7 @@ export interface Invocation {
 const L = (s: string): Uint8Array => utf8(s)
 const ROUND_MAX_AGE_MS = 1000
 const ROUND_BATCH_MS = 4 // how long a round may wait for other in-flight updates to finish
+const CALL_LOG_LIMIT = 100_000 // oldest entries are dropped beyond this
 const DONE_RETENTION_NS = 10n * 60n * 1_000_000_000n
 
 export class Engine {
@@ -347,6 +348,8 @@ export class Engine {
     if (inv.requestId) entry.requestId = inv.requestId
     if (inv.endpoint) entry.endpoint = inv.endpoint
     this.logEntries.push(entry)
+    if (this.logEntries.length > CALL_LOG_LIMIT)
+      this.logEntries.splice(0, this.logEntries.length - CALL_LOG_LIMIT)
     return out
   }
 

@@ -11,7 +11,8 @@ import { hashOfMap, requestId } from './hash.js'
 import { CANISTER_SCOPED, managementTarget } from './management.js'
 import { isAnonymous, principalFromText, principalToText, selfAuthenticating } from './principal.js'
 
-const MAX_BODY = 4 * 1024 * 1024 // IC ingress limit is a little over 3.5 MiB; 413 above this
+const MAX_BODY = 5 * 1024 * 1024 // HTTP body cap of the endpoint (413 above it)
+const MAX_INGRESS_BYTES = 2 * 1024 * 1024 // application subnets' max_ingress_bytes_per_message
 const MAX_EXPIRY_AHEAD_NS = (5n * 60n + 30n) * 1_000_000_000n // IC: 5 min TTL + 30 s drift
 const MAX_DELEGATIONS = 20
 const MAX_TARGETS = 1000
@@ -91,6 +92,11 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
   let busy = 0 // time spent in this process on the request, excluding the wait for execution
   try {
     const auth = authenticate(engine, body, endpoint as Kind)
+    if (endpoint === 'call' && body.length > MAX_INGRESS_BYTES)
+      throw new HttpError(
+        413,
+        `Request 0x${toHex(auth.requestId)} is too large. Message byte size ${body.length} is larger than the max allowed ${MAX_INGRESS_BYTES}.`,
+      )
     busy = performance.now() - started
     if (endpoint === 'call') {
       const t = await call(engine, res, auth, ecid, version, path)

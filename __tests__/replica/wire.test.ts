@@ -267,6 +267,19 @@ describe('request lifecycle', () => {
     })
   })
 
+  test('an ingress message over 2 MiB is refused with 413', async () => {
+    const big = new Uint8Array(IDL.encode([IDL.Text, IDL.Text], ['big', 'x'.repeat(2 * 1024 * 1024)]))
+    const { rid, body } = await envelope(
+      callContent(owner.getPrincipal().toUint8Array(), 'put', big),
+      edSigner(owner),
+    )
+    const r = await post(callPath(), body)
+    expect(r.status).toBe(413)
+    expect(r.text).toBe(
+      `Request 0x${toHex(rid)} is too large. Message byte size ${body.length} is larger than the max allowed ${2 * 1024 * 1024}.`,
+    )
+  })
+
   test('the effective canister id in the URL must match the target', async () => {
     const other = replica.createCanister()
     const r = await post(
