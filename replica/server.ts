@@ -296,6 +296,8 @@ function ingressFilter(
   }
   const c = engine.canister(canister)
   if (!c) return rejects.canisterNotFound(principalToText(canister))
+  if (c.status === 'stopped') return rejects.stopped(c.idText)
+  if (c.status === 'stopping') return rejects.stopping(c.idText)
   if (c.impl?.inspectMessage) {
     const ok = c.impl.inspectMessage(method, {
       caller: principalToText(sender),
