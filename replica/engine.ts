@@ -5,7 +5,7 @@ import { fromHex, leb128, toHex, utf8 } from './bytes.js'
 import { rejectFromThrown, type CallContext, type JsCanister } from './canister.js'
 import { deriveKeys, type ReplicaKeys } from './crypto.js'
 import { rejects, RejectError, type Outcome, type Reject } from './errors.js'
-import { managementCall } from './management.js'
+import { managementCall, managementTarget } from './management.js'
 import { canisterIdFromIndex, principalFromText, principalToText } from './principal.js'
 import { StateNode, type HashTree } from './tree.js'
 import type { CallLogEntry, Faults } from './types.js'
@@ -218,7 +218,15 @@ export class Engine {
   /** Run an update on the target canister's serial queue (or the management canister). */
   executeUpdate(inv: Invocation): Promise<Outcome> {
     if (inv.canister.length === 0) {
-      return this.logged(inv, 'update', () => managementCall(this, inv))
+      // Management calls join the target canister's queue (stop waits for earlier calls), unless a
+      // canister asks about itself, which would wait on its own running message.
+      const target = managementTarget(inv.method, inv.arg)
+      const c = target && this.canister(target)
+      const run = (): Promise<Outcome> => this.logged(inv, 'update', () => managementCall(this, inv))
+      if (!c || Buffer.compare(Buffer.from(c.id), Buffer.from(inv.caller)) === 0) return run()
+      const queued = c.queue.then(run)
+      c.queue = queued.catch(() => undefined)
+      return queued
     }
     const c = this.canister(inv.canister)
     if (!c)
