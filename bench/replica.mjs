@@ -93,6 +93,49 @@ try {
   s = (performance.now() - t) / 1000
   console.log(`JS ${CONC} concurrent queries: ${s.toFixed(2)} s = ${(CONC / s).toFixed(0)}/s`)
 
+  // The replica's own capacity: pre-signed v4 calls, responses not verified (no client BLS cost).
+  const { encodeWithSelfDescribedTag } = await import('@dfinity/cbor')
+  const { requestId } = await import(join(root, 'build/replica/hash.js'))
+  const { Principal } = await import('@icp-sdk/core/principal')
+  const prefix = new Uint8Array([10, ...new TextEncoder().encode('ic-request')])
+  const bodies = await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      const content = {
+        request_type: 'call',
+        canister_id: Principal.fromText(info.demoCanister).toUint8Array(),
+        method_name: 'increment',
+        arg: new Uint8Array([0x44, 0x49, 0x44, 0x4c, 0, 0]),
+        sender: identity.getPrincipal().toUint8Array(),
+        ingress_expiry: BigInt(Date.now() + 120_000) * 1_000_000n,
+        nonce: crypto.getRandomValues(new Uint8Array(8)),
+      }
+      const rid = requestId(content)
+      const sig = new Uint8Array(await identity.sign(new Uint8Array([...prefix, ...rid])))
+      return encodeWithSelfDescribedTag({
+        content,
+        sender_pubkey: new Uint8Array(identity.getPublicKey().toDer()),
+        sender_sig: sig,
+      })
+    }),
+  )
+  const before = await (await fetch(`${info.url}/_replica/stats`)).json()
+  t = performance.now()
+  await Promise.all(
+    bodies.map((body) =>
+      fetch(`${info.url}/api/v4/canister/${info.demoCanister}/call`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/cbor' },
+      }).then((r) => r.arrayBuffer()),
+    ),
+  )
+  s = (performance.now() - t) / 1000
+  const after = await (await fetch(`${info.url}/_replica/stats`)).json()
+  console.log(
+    `raw ${CONC} concurrent v4 calls (pre-signed, replies not verified): ${s.toFixed(2)} s = ${(CONC / s).toFixed(0)}/s, ` +
+      `${after.certificationRounds - before.certificationRounds} certification rounds`,
+  )
+
   const icp = (args) =>
     run(ICP, [...args, '-n', info.url, '-k', info.rootKey, '--identity', 'bench'], { env: icpEnv, cwd: home })
   const did = join(home, 'demo.did')

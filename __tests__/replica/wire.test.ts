@@ -252,6 +252,30 @@ describe('request lifecycle', () => {
     expect(foreign.status).toBe(403)
   })
 
+  test('v3 call answers like v4 (certified reply); a stopped canister is refused unreplicated', async () => {
+    const me = owner.getPrincipal().toUint8Array()
+    const { rid, body } = await envelope(callContent(me, 'whoami_update'), edSigner(owner))
+    const r = await post(callPath('v3'), body)
+    expect(r.cbor.status).toBe('replied')
+    const tree = (decode(r.cbor.certificate) as { tree: HashTree }).tree
+    const reply = lookupPath(tree, [utf8('request_status'), rid, utf8('reply')])
+    expect('found' in reply && IDL.decode([IDL.Principal], reply.found)[0]).toEqual(owner.getPrincipal())
+    replica.setStatus(demo, 'stopped')
+    try {
+      const stopped = await post(
+        callPath('v4'),
+        (await envelope(callContent(me, 'increment'), edSigner(owner))).body,
+      )
+      expect(stopped.cbor).toMatchObject({
+        status: 'non_replicated_rejection',
+        reject_code: 5,
+        error_code: 'IC0508',
+      })
+    } finally {
+      replica.setStatus(demo, 'running')
+    }
+  })
+
   test('an unknown canister is a non_replicated_rejection on v4', async () => {
     const me = owner.getPrincipal().toUint8Array()
     const missing = 'ryjl3-tyaaa-aaaaa-aaaba-cai'
