@@ -159,6 +159,12 @@ describe('icp canister call', () => {
     })
   })
 
+  test('icp network ping reads the status endpoint', async () => {
+    const r = await icp(['network', 'ping', 'proto'])
+    expect(r.code).toBe(0)
+    expect(r.stdout + r.stderr).toContain('healthy')
+  })
+
   test('arguments are typed from candid:service; replies decode', async () => {
     await icp(['canister', 'call', 'demo', 'put', '("k", "v")', '-e', 'proto', '--identity', 'secp'])
     const r = await icp([

@@ -172,6 +172,15 @@ describe('request ids and sender authentication', () => {
     expect(refused.status).toBe(400)
     expect(refused.text).toContain('ECDSA secp256k1 signature is not in low-S form')
     expect((await send(pDer, highS(p256, pSk))).cbor.status).toBe('replied')
+    // Compressed-point SPKI keys are accepted too.
+    const kDerCompressed = der(
+      '3036301006072a8648ce3d020106052b8104000a032200',
+      secp256k1.getPublicKey(kSk, true),
+    )
+    expect((await send(kDerCompressed, (m) => secp256k1.sign(m, kSk))).cbor.status).toBe('replied')
+    const junk = concat(kDer, Uint8Array.of(0))
+    const r = await send(junk, (m) => secp256k1.sign(m, kSk))
+    expect([r.status, r.text]).toEqual([400, expect.stringContaining('malformed')])
   })
 
   test('delegations: expiry and targets are enforced', async () => {
