@@ -6,6 +6,7 @@
 //   REPLICA_CANISTERS    comma-separated paths of ES modules that each `export default` a JsCanister
 //                        (or a function returning one); optional exports `canisterId`, `name`
 //   REPLICA_INFO_FILE    also write these facts as JSON to this file
+//   REPLICA_ADMIN_TOKEN  enable HTTP test control (/_replica/log, /_replica/faults) for this token
 import { writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -21,6 +22,7 @@ const replica = await startReplica({
   port: Number(process.env.REPLICA_PORT ?? 0),
   seed: process.env.REPLICA_SEED,
   controllers,
+  adminToken: process.env.REPLICA_ADMIN_TOKEN || undefined,
 })
 const demo = replica.createCanister()
 replica.installJsCanister(demo, demoCanister())

@@ -28,9 +28,12 @@ interface Authenticated {
   targets?: Uint8Array[][] // delegation target restrictions (each delegation's list)
 }
 
-export function startServer(engine: Engine, port: number): Promise<Server> {
+export function startServer(engine: Engine, port: number, adminToken?: string): Promise<Server> {
   const server = createServer((req, res) => {
-    handle(engine, req, res).catch((e: unknown) => {
+    const handled = req.url?.startsWith('/_replica/')
+      ? admin(engine, req, res, adminToken)
+      : handle(engine, req, res)
+    handled.catch((e: unknown) => {
       if (res.headersSent) return res.destroy()
       const status = e instanceof HttpError ? e.status : 500
       const text = e instanceof Error ? e.message : String(e)
@@ -68,11 +71,6 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
     }
   }
   if (req.method === 'GET' && path === '/api/v2/status') return status(engine, res)
-  if (req.method === 'GET' && path === '/_replica/stats') {
-    // Read-only numbers for benchmarks; no control over the replica is reachable over HTTP.
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(engine.stats()))
-    return
-  }
   const m = /^\/api\/(v2|v3|v4)\/(canister|subnet)\/([^/]+)\/(call|query|read_state)$/.exec(path)
   if (!m) throw new HttpError(404, `Not found: ${path}`)
   if (req.method !== 'POST') throw new HttpError(405, `Method ${req.method} not allowed on ${path}`)
@@ -106,6 +104,42 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
   } finally {
     engine.recordTiming(endpoint, endpoint === 'call' ? busy : performance.now() - started)
   }
+}
+
+/**
+ * Test control over HTTP, for a replica in another process: `GET /_replica/stats` (read-only, always
+ * on); with an admin token (header `x-replica-admin`) also `GET /_replica/log`, `POST
+ * /_replica/log/clear` and `POST /_replica/faults` (JSON Faults). Off the /api/ paths agents use.
+ */
+async function admin(
+  engine: Engine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  token?: string,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
+  const json = (status: number, v: unknown): void => {
+    const text = JSON.stringify(v, (_k, x: unknown) =>
+      typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? toHex(x) : x,
+    )
+    res.writeHead(status, { 'content-type': 'application/json' }).end(text)
+  }
+  if (req.method === 'GET' && path === '/_replica/stats') return json(200, engine.stats())
+  if (!token || req.headers['x-replica-admin'] !== token) throw new HttpError(403, 'admin token required')
+  if (req.method === 'GET' && path === '/_replica/log') return json(200, engine.callLog())
+  if (req.method === 'POST' && path === '/_replica/log/clear') {
+    engine.clearCallLog()
+    return json(200, {})
+  }
+  if (req.method === 'POST' && path === '/_replica/faults') {
+    const faults = JSON.parse(Buffer.from(await readBody(req)).toString('utf8') || '{}') as Record<
+      string,
+      unknown
+    >
+    engine.faults = faults
+    return json(200, faults)
+  }
+  throw new HttpError(404, `Not found: ${path}`)
 }
 
 function status(engine: Engine, res: ServerResponse): void {

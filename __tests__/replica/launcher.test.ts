@@ -38,7 +38,12 @@ export default () => ({
 
   const infoFile = join(dir, 'info.json')
   child = spawn(process.execPath, [join(REPO_ROOT, 'build/replica/cli.js')], {
-    env: { ...process.env, REPLICA_INFO_FILE: infoFile, REPLICA_CANISTERS: mod },
+    env: {
+      ...process.env,
+      REPLICA_INFO_FILE: infoFile,
+      REPLICA_CANISTERS: mod,
+      REPLICA_ADMIN_TOKEN: 'secret-token',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -73,6 +78,29 @@ export default () => ({
     },
   )
   expect(await echo.echo('hi')).toBe(`hi from ${info.canisters.echo}`)
+
+  // HTTP test control: the log and faults need the admin token; stats do not.
+  const adminHeaders = { 'x-replica-admin': 'secret-token' }
+  expect((await fetch(`${info.url}/_replica/log`)).status).toBe(403)
+  const log = (await (await fetch(`${info.url}/_replica/log`, { headers: adminHeaders })).json()) as Array<
+    Record<string, string>
+  >
+  expect(log.find((e) => e.method === 'echo')).toMatchObject({
+    canisterId: info.canisters.echo,
+    callType: 'query',
+    outcome: 'replied',
+  })
+  const faults = await fetch(`${info.url}/_replica/faults`, {
+    method: 'POST',
+    headers: adminHeaders,
+    body: JSON.stringify({ corruptQuerySignature: true }),
+  })
+  expect(faults.status).toBe(200)
+  await expect(echo.echo('again')).rejects.toThrow(/Query signature verification failed/)
+  await fetch(`${info.url}/_replica/faults`, { method: 'POST', headers: adminHeaders, body: '{}' })
+  expect(await echo.echo('ok')).toBe(`ok from ${info.canisters.echo}`)
+  const stats = (await (await fetch(`${info.url}/_replica/stats`)).json()) as { certificationRounds: number }
+  expect(stats.certificationRounds).toBeGreaterThan(0)
 
   const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)))
   child.kill('SIGTERM')
