@@ -259,6 +259,57 @@ describe('proxy canister and management canister', () => {
     expect(none.Err.CallFailed.reason).toContain('has no metadata section with the name no:such')
   })
 
+  test('provisional creation, update_settings and the certified controllers/module_hash/candid paths', async () => {
+    const { managementTypes } = await import('../../replica/management.js')
+    const { CanisterStatus } = await import('@icp-sdk/core/agent')
+    const agent = await HttpAgent.create({ host: replica.url, identity: owner, shouldFetchRootKey: true })
+    const createArg = IDL.encode(
+      [
+        IDL.Record({
+          amount: IDL.Opt(IDL.Nat),
+          settings: IDL.Opt(IDL.Record({})),
+          specified_id: IDL.Opt(IDL.Principal),
+        }),
+      ],
+      [{ amount: [], settings: [], specified_id: [] }],
+    )
+    const created = await agent.update('aaaaa-aa', {
+      methodName: 'provisional_create_canister_with_cycles',
+      arg: createArg,
+      effectiveCanisterId: demo,
+    })
+    const [{ canister_id: fresh }] = IDL.decode(
+      [managementTypes.CanisterIdRecordT],
+      created.reply,
+    ) as unknown as [{ canister_id: Principal }]
+    const second = Ed25519KeyIdentity.generate().getPrincipal()
+    const settingsArg = IDL.encode(
+      [
+        IDL.Record({
+          canister_id: IDL.Principal,
+          settings: IDL.Record({ controllers: IDL.Opt(IDL.Vec(IDL.Principal)) }),
+        }),
+      ],
+      [{ canister_id: fresh, settings: { controllers: [[owner.getPrincipal(), second]] } }],
+    )
+    await agent.update('aaaaa-aa', {
+      methodName: 'update_settings',
+      arg: settingsArg,
+      effectiveCanisterId: fresh,
+    })
+    replica.installJsCanister(fresh.toText(), demoCanister())
+    const status = await CanisterStatus.request({
+      agent,
+      canisterId: fresh,
+      paths: ['controllers', 'module_hash', 'candid'],
+    })
+    expect((status.get('controllers') as Principal[]).map((p) => p.toText()).sort()).toEqual(
+      [owner.getPrincipal().toText(), second.toText()].sort(),
+    )
+    expect(typeof status.get('module_hash')).toBe('string')
+    expect(status.get('candid')).toContain('service : {')
+  })
+
   test('canister_status for controllers (decodes with the full 1.5.0 type), IC0512 for others', async () => {
     const { managementTypes } = await import('../../replica/management.js')
     const arg = IDL.encode([managementTypes.CanisterIdRecordT], [{ canister_id: Principal.fromText(demo) }])
