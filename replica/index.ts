@@ -82,7 +82,7 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
     callLog: () => engine.callLog(),
     clearCallLog: () => engine.clearCallLog(),
     setFaults: (f) => {
-      engine.faults = { ...f }
+      engine.faults = structuredClone(f) // `times` counters count down on our copy
     },
     timeNs: () => engine.nowNs(),
     certificationRounds: () => engine.rounds,
