@@ -17,9 +17,9 @@ const bls = bls12_381.shortSignatures // signatures in G1 (48 bytes), keys in G2
 export const ROOT_KEY_DER_PREFIX = fromHex(
   '308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100',
 )
-const ED25519_DER_PREFIX = fromHex('302a300506032b6570032100')
-const SECP256K1_DER_PREFIX = fromHex('3056301006072a8648ce3d020106052b8104000a034200')
-const P256_DER_PREFIX = fromHex('3059301306072a8648ce3d020106082a8648ce3d030107034200')
+// Compressed-point SPKI forms (33-byte points) are accepted as well as the usual uncompressed ones.
+const SECP256K1_COMPRESSED_PREFIX = fromHex('3036301006072a8648ce3d020106052b8104000a032200')
+const P256_COMPRESSED_PREFIX = fromHex('3039301306072a8648ce3d020106082a8648ce3d030107032200')
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
 
 const domainSep = (s: string): Uint8Array => concat(Uint8Array.of(s.length), utf8(s))
@@ -77,17 +77,30 @@ function publicKey(der: Uint8Array): { kind: 'ed25519' | 'secp256k1' | 'p256'; k
   const hex = toHex(der)
   const cached = keyCache.get(hex)
   if (cached) return cached
-  let kind: 'ed25519' | 'secp256k1' | 'p256'
-  if (der.length === 44 && startsWith(der, ED25519_DER_PREFIX)) kind = 'ed25519'
-  else if (der.length === 88 && startsWith(der, SECP256K1_DER_PREFIX)) kind = 'secp256k1'
-  else if (der.length === 91 && startsWith(der, P256_DER_PREFIX)) kind = 'p256'
-  else throw new Error(`unsupported public key (DER ${hex.slice(0, 60)}…)`)
   let key: KeyObject
   try {
     key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })
   } catch (e) {
-    throw new Error(`malformed ${kind} public key: ${(e as Error).message}`, { cause: e })
+    throw new Error(`unsupported or malformed public key (DER ${hex.slice(0, 60)}…)`, { cause: e })
   }
+  // The DER must be exactly what the key re-encodes to (no trailing or non-canonical bytes).
+  const canonical = (k: KeyObject): boolean => {
+    const uncompressed = new Uint8Array(k.export({ format: 'der', type: 'spki' }))
+    const compressed = (prefix: Uint8Array): boolean =>
+      startsWith(der, prefix) && der.length === prefix.length + 33
+    return (
+      toHex(uncompressed) === hex ||
+      compressed(SECP256K1_COMPRESSED_PREFIX) ||
+      compressed(P256_COMPRESSED_PREFIX)
+    )
+  }
+  let kind: 'ed25519' | 'secp256k1' | 'p256'
+  const curve = key.asymmetricKeyDetails?.namedCurve
+  if (key.asymmetricKeyType === 'ed25519') kind = 'ed25519'
+  else if (key.asymmetricKeyType === 'ec' && curve === 'secp256k1') kind = 'secp256k1'
+  else if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') kind = 'p256'
+  else throw new Error(`unsupported public key type ${key.asymmetricKeyType}${curve ? ` (${curve})` : ''}`)
+  if (!canonical(key)) throw new Error(`malformed ${kind} public key (DER ${hex.slice(0, 60)}…)`)
   const entry = { kind, key }
   if (keyCache.size > 1000) keyCache.clear()
   keyCache.set(hex, entry)

@@ -5,7 +5,7 @@ import { fromHex, leb128, toHex, utf8 } from './bytes.js'
 import { rejectFromThrown, type CallContext, type JsCanister } from './canister.js'
 import { deriveKeys, type ReplicaKeys } from './crypto.js'
 import { rejects, RejectError, type Outcome, type Reject } from './errors.js'
-import { managementCall } from './management.js'
+import { managementCall, managementTarget } from './management.js'
 import { canisterIdFromIndex, principalFromText, principalToText } from './principal.js'
 import { StateNode, type HashTree } from './tree.js'
 import type { CallLogEntry, Faults } from './types.js'
@@ -68,6 +68,8 @@ export interface Invocation {
 
 const L = (s: string): Uint8Array => utf8(s)
 const ROUND_MAX_AGE_MS = 1000
+const ROUND_BATCH_MS = 4 // how long a round may wait for other in-flight updates to finish
+const CALL_LOG_LIMIT = 100_000 // oldest entries are dropped beyond this
 const DONE_RETENTION_NS = 10n * 60n * 1_000_000_000n
 
 export class Engine {
@@ -80,14 +82,19 @@ export class Engine {
   private logEntries: CallLogEntry[] = []
   private nextIndex = 0
   private dirty = true
+  /** Tree writes wait here until the next round, so the tree changes only when a round is signed. */
+  private pendingWrites: Array<[Uint8Array[], StateNode | Uint8Array]> = []
   private roundWallMs = 0
   private roundSig: Uint8Array = new Uint8Array(48)
   private roundHash: Uint8Array = new Uint8Array(32)
   private pendingRound?: Promise<void>
+  private inflight = 0
   private lastSweepMs = 0
   private lastTimeNs = 0n
   /** Number of BLS signatures made (one per certification round). */
   rounds = 0
+  private roundMs = 0
+  private timings = new Map<string, number[]>()
 
   constructor(seed: string, controllers: string[]) {
     this.keys = deriveKeys(seed)
@@ -211,7 +218,15 @@ export class Engine {
   /** Run an update on the target canister's serial queue (or the management canister). */
   executeUpdate(inv: Invocation): Promise<Outcome> {
     if (inv.canister.length === 0) {
-      return this.logged(inv, 'update', () => managementCall(this, inv))
+      // Management calls join the target canister's queue (stop waits for earlier calls), unless a
+      // canister asks about itself, which would wait on its own running message.
+      const target = managementTarget(inv.method, inv.arg)
+      const c = target && this.canister(target)
+      const run = (): Promise<Outcome> => this.logged(inv, 'update', () => managementCall(this, inv))
+      if (!c || Buffer.compare(Buffer.from(c.id), Buffer.from(inv.caller)) === 0) return run()
+      const queued = c.queue.then(run)
+      c.queue = queued.catch(() => undefined)
+      return queued
     }
     const c = this.canister(inv.canister)
     if (!c)
@@ -341,6 +356,8 @@ export class Engine {
     if (inv.requestId) entry.requestId = inv.requestId
     if (inv.endpoint) entry.endpoint = inv.endpoint
     this.logEntries.push(entry)
+    if (this.logEntries.length > CALL_LOG_LIMIT)
+      this.logEntries.splice(0, this.logEntries.length - CALL_LOG_LIMIT)
     return out
   }
 
@@ -365,11 +382,15 @@ export class Engine {
     const rec: RequestRecord = { ...req, idHex, status: 'received', settled: Promise.resolve() }
     this.requests.set(idHex, rec)
     this.setStatusLeaf(rec, 'received')
+    this.inflight++
     rec.settled = (async () => {
       rec.status = 'processing'
       this.setStatusLeaf(rec, 'processing')
-      const out = await this.executeUpdate(inv)
-      this.settle(rec, out)
+      try {
+        this.settle(rec, await this.executeUpdate(inv))
+      } finally {
+        this.inflight--
+      }
     })()
     return rec
   }
@@ -402,7 +423,7 @@ export class Engine {
         rec.status = 'done'
         const node = new StateNode()
         node.set([L('status')], L('done'))
-        this.setTree([L('request_status'), rec.id], node)
+        this.tree.set([L('request_status'), rec.id], node)
       } else if (rec.status === 'done' && rec.expiry + DONE_RETENTION_NS < now) {
         this.tree.delete([L('request_status'), rec.id])
         this.dirty = true
@@ -413,8 +434,9 @@ export class Engine {
 
   // ---------- certification ----------
 
+  /** Queue a state-tree write; it becomes visible (certified) with the next round. */
   setTree(path: Uint8Array[], value: StateNode | Uint8Array): void {
-    this.tree.set(path, value)
+    this.pendingWrites.push([path, value])
     this.dirty = true
   }
 
@@ -422,9 +444,12 @@ export class Engine {
    * Make sure the current state is certified: one BLS signature per state change (a "round"),
    * re-signed only when the state changed or the certified time is older than a second.
    */
-  private ensureRound(): void {
+  private ensureRound(acceptPending = false): void {
     const wall = Date.now()
-    if (!this.dirty && wall - this.roundWallMs < ROUND_MAX_AGE_MS) return
+    if ((!this.dirty || acceptPending) && wall - this.roundWallMs < ROUND_MAX_AGE_MS && this.rounds > 0)
+      return
+    for (const [path, value] of this.pendingWrites) this.tree.set(path, value)
+    this.pendingWrites = []
     const now = this.nowNs()
     if (wall - this.lastSweepMs >= ROUND_MAX_AGE_MS) {
       this.lastSweepMs = wall
@@ -433,28 +458,45 @@ export class Engine {
     const certOffset = BigInt(this.faults.certificateTimeOffsetMs ?? 0) * 1_000_000n
     this.tree.set([L('time')], leb128(now + certOffset))
     this.roundHash = this.tree.hash()
+    const t = performance.now()
     this.roundSig = this.keys.signStateRoot(this.roundHash)
+    this.roundMs += performance.now() - t
     this.roundWallMs = wall
     this.dirty = false
     this.rounds++
   }
 
-  /** Wait for the next certification round, so updates finishing together share one signature. */
+  /**
+   * Wait for the next certification round, so updates finishing together share one signature. A
+   * lone update is certified on the next turn of the event loop; while other updates are still in
+   * flight the round waits up to ROUND_BATCH_MS for them.
+   */
   nextRound(): Promise<void> {
-    if (!this.pendingRound)
-      this.pendingRound = new Promise((resolve) =>
-        setImmediate(() => {
+    if (!this.pendingRound) {
+      const start = performance.now()
+      this.pendingRound = new Promise((resolve) => {
+        const fire = (): void => {
+          if (this.inflight > 0 && performance.now() - start < ROUND_BATCH_MS) {
+            setImmediate(fire)
+            return
+          }
           this.pendingRound = undefined
           this.ensureRound()
           resolve()
-        }),
-      )
+        }
+        setImmediate(fire)
+      })
+    }
     return this.pendingRound
   }
 
-  /** A certificate (CBOR bytes) revealing `paths` and `/time` from the current certified state. */
-  certificate(paths: Uint8Array[][]): Uint8Array {
-    this.ensureRound()
+  /**
+   * A certificate (CBOR bytes) revealing `paths` and `/time` from the certified state. `fresh`
+   * (read_state) certifies pending writes first; otherwise (a call that awaited nextRound) the
+   * last round is used as long as it is under a second old.
+   */
+  certificate(paths: Uint8Array[][], fresh = true): Uint8Array {
+    this.ensureRound(!fresh)
     const tree: HashTree = this.tree.witness([...paths, [L('time')]])
     let signature = this.roundSig
     if (this.faults.corruptCertificate) {
@@ -462,6 +504,29 @@ export class Engine {
       signature[signature.length - 1] ^= 0x01
     }
     return encodeWithSelfDescribedTag({ tree, signature })
+  }
+
+  recordTiming(kind: string, ms: number): void {
+    const list = this.timings.get(kind) ?? []
+    if (list.length < 100_000) list.push(ms)
+    this.timings.set(kind, list)
+  }
+
+  /** Numbers for benchmarks: rounds, signing time, and per-endpoint handling time in this process. */
+  stats(): Record<string, unknown> {
+    const endpoints: Record<string, unknown> = {}
+    for (const [kind, xs] of this.timings) {
+      const s = [...xs].sort((a, b) => a - b)
+      const q = (p: number): number => Number(s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2))
+      endpoints[kind] = { n: s.length, medianMs: q(0.5), p90Ms: q(0.9) }
+    }
+    return {
+      certificationRounds: this.rounds,
+      signMsTotal: Number(this.roundMs.toFixed(1)),
+      requests: this.requests.size,
+      canisters: this.canisters.size,
+      endpoints,
+    }
   }
 
   /** Hash of the last certified state (for tests). */

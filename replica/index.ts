@@ -22,6 +22,8 @@ export interface ReplicaOptions {
   port?: number
   /** Default controllers (principal texts) of canisters created without explicit controllers. */
   controllers?: string[]
+  /** Enables /_replica/log, /_replica/log/clear and /_replica/faults for requests carrying this token. */
+  adminToken?: string
 }
 
 export interface Replica {
@@ -48,7 +50,7 @@ export const DEFAULT_SEED = 'icp-sync-action'
 
 export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> {
   const engine = new Engine(opts.seed ?? DEFAULT_SEED, opts.controllers ?? [])
-  const server: Server = await startServer(engine, opts.port ?? 0)
+  const server: Server = await startServer(engine, opts.port ?? 0, opts.adminToken)
   const address = server.address()
   if (!address || typeof address === 'string') throw new Error('replica: server has no TCP address')
   const rootKey = engine.keys.rootKeyDer
@@ -80,7 +82,7 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
     callLog: () => engine.callLog(),
     clearCallLog: () => engine.clearCallLog(),
     setFaults: (f) => {
-      engine.faults = { ...f }
+      engine.faults = structuredClone(f) // `times` counters count down on our copy
     },
     timeNs: () => engine.nowNs(),
     certificationRounds: () => engine.rounds,

@@ -11,7 +11,8 @@ import { hashOfMap, requestId } from './hash.js'
 import { CANISTER_SCOPED, managementTarget } from './management.js'
 import { isAnonymous, principalFromText, principalToText, selfAuthenticating } from './principal.js'
 
-const MAX_BODY = 4 * 1024 * 1024 // IC ingress limit is a little over 3.5 MiB; 413 above this
+const MAX_BODY = 5 * 1024 * 1024 // HTTP body cap of the endpoint (413 above it)
+const MAX_INGRESS_BYTES = 2 * 1024 * 1024 // application subnets' max_ingress_bytes_per_message
 const MAX_EXPIRY_AHEAD_NS = (5n * 60n + 30n) * 1_000_000_000n // IC: 5 min TTL + 30 s drift
 const MAX_DELEGATIONS = 20
 const MAX_TARGETS = 1000
@@ -27,9 +28,12 @@ interface Authenticated {
   targets?: Uint8Array[][] // delegation target restrictions (each delegation's list)
 }
 
-export function startServer(engine: Engine, port: number): Promise<Server> {
+export function startServer(engine: Engine, port: number, adminToken?: string): Promise<Server> {
   const server = createServer((req, res) => {
-    handle(engine, req, res).catch((e: unknown) => {
+    const handled = req.url?.startsWith('/_replica/')
+      ? admin(engine, req, res, adminToken)
+      : handle(engine, req, res)
+    handled.catch((e: unknown) => {
       if (res.headersSent) return res.destroy()
       const status = e instanceof HttpError ? e.status : 500
       const text = e instanceof Error ? e.message : String(e)
@@ -82,10 +86,60 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
     throw new HttpError(400, `Could not parse effective id '${idText}': ${(e as Error).message}`)
   }
   const body = await readBody(req)
-  const auth = authenticate(engine, body, endpoint as Kind)
-  if (endpoint === 'call') return call(engine, res, auth, ecid, version, path)
-  if (endpoint === 'query') return query(engine, res, auth, ecid, path)
-  return readState(engine, res, auth, ecid, scope === 'subnet', path)
+  const started = performance.now()
+  let busy = 0 // time spent in this process on the request, excluding the wait for execution
+  try {
+    const auth = authenticate(engine, body, endpoint as Kind)
+    if (endpoint === 'call' && body.length > MAX_INGRESS_BYTES)
+      throw new HttpError(
+        413,
+        `Request 0x${toHex(auth.requestId)} is too large. Message byte size ${body.length} is larger than the max allowed ${MAX_INGRESS_BYTES}.`,
+      )
+    busy = performance.now() - started
+    if (endpoint === 'call') {
+      const t = await call(engine, res, auth, ecid, version, path)
+      busy += t
+    } else if (endpoint === 'query') await query(engine, res, auth, ecid, path)
+    else readState(engine, res, auth, ecid, scope === 'subnet', path)
+  } finally {
+    engine.recordTiming(endpoint, endpoint === 'call' ? busy : performance.now() - started)
+  }
+}
+
+/**
+ * Test control over HTTP, for a replica in another process: `GET /_replica/stats` (read-only, always
+ * on); with an admin token (header `x-replica-admin`) also `GET /_replica/log`, `POST
+ * /_replica/log/clear` and `POST /_replica/faults` (JSON Faults). Off the /api/ paths agents use.
+ */
+async function admin(
+  engine: Engine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  token?: string,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
+  const json = (status: number, v: unknown): void => {
+    const text = JSON.stringify(v, (_k, x: unknown) =>
+      typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? toHex(x) : x,
+    )
+    res.writeHead(status, { 'content-type': 'application/json' }).end(text)
+  }
+  if (req.method === 'GET' && path === '/_replica/stats') return json(200, engine.stats())
+  if (!token || req.headers['x-replica-admin'] !== token) throw new HttpError(403, 'admin token required')
+  if (req.method === 'GET' && path === '/_replica/log') return json(200, engine.callLog())
+  if (req.method === 'POST' && path === '/_replica/log/clear') {
+    engine.clearCallLog()
+    return json(200, {})
+  }
+  if (req.method === 'POST' && path === '/_replica/faults') {
+    const faults = JSON.parse(Buffer.from(await readBody(req)).toString('utf8') || '{}') as Record<
+      string,
+      unknown
+    >
+    engine.faults = faults
+    return json(200, faults)
+  }
+  throw new HttpError(404, `Not found: ${path}`)
 }
 
 function status(engine: Engine, res: ServerResponse): void {
@@ -276,6 +330,8 @@ function ingressFilter(
   }
   const c = engine.canister(canister)
   if (!c) return rejects.canisterNotFound(principalToText(canister))
+  if (c.status === 'stopped') return rejects.stopped(c.idText)
+  if (c.status === 'stopping') return rejects.stopping(c.idText)
   if (c.impl?.inspectMessage) {
     const ok = c.impl.inspectMessage(method, {
       caller: principalToText(sender),
@@ -291,6 +347,7 @@ function ingressFilter(
   return undefined
 }
 
+/** Returns the milliseconds spent certifying the reply (the rest is waiting for execution). */
 async function call(
   engine: Engine,
   res: ServerResponse,
@@ -298,7 +355,7 @@ async function call(
   ecid: Uint8Array,
   version: string,
   endpoint: string,
-): Promise<void> {
+): Promise<number> {
   const { canister, method, arg } = checkEffective(auth, ecid)
   const ridHex = toHex(auth.requestId)
   const known = engine.requests.get(ridHex)
@@ -313,7 +370,8 @@ async function call(
         reject_message: rejected.rejectMessage,
         error_code: rejected.errorCode,
       }
-      return sendCbor(res, 200, version === 'v2' ? body : { status: 'non_replicated_rejection', ...body })
+      sendCbor(res, 200, version === 'v2' ? body : { status: 'non_replicated_rejection', ...body })
+      return 0
     }
   }
   const rec =
@@ -324,7 +382,7 @@ async function call(
     )
   if (version === 'v2') {
     res.writeHead(202, { 'content-length': 0 }).end()
-    return
+    return 0
   }
   const timeout = engine.faults.syncCallTimeoutMs ?? 10_000
   let timer: NodeJS.Timeout | undefined
@@ -335,11 +393,13 @@ async function call(
   clearTimeout(timer)
   if (!finished) {
     res.writeHead(202, { 'content-length': 0 }).end()
-    return
+    return 0
   }
   await engine.nextRound() // updates finishing together share one certification round
-  const certificate = engine.certificate([[utf8('request_status'), auth.requestId]])
+  const t = performance.now()
+  const certificate = engine.certificate([[utf8('request_status'), auth.requestId]], false)
   sendCbor(res, 200, { status: 'replied', certificate })
+  return performance.now() - t
 }
 
 // ---------- queries ----------

@@ -159,6 +159,12 @@ describe('icp canister call', () => {
     })
   })
 
+  test('icp network ping reads the status endpoint', async () => {
+    const r = await icp(['network', 'ping', 'proto'])
+    expect(r.code).toBe(0)
+    expect(r.stdout + r.stderr).toContain('healthy')
+  })
+
   test('arguments are typed from candid:service; replies decode', async () => {
     await icp(['canister', 'call', 'demo', 'put', '("k", "v")', '-e', 'proto', '--identity', 'secp'])
     const r = await icp([
@@ -239,6 +245,21 @@ describe('icp canister call', () => {
       sender: proxy,
       route: 'proxy',
     })
+  })
+
+  test('icp canister status: full report for a controller, public state-tree data for others', async () => {
+    const mine = await icp(['canister', 'status', 'demo', '-e', 'proto', '--identity', 'ed'])
+    expect(mine.stdout).toContain('Status: Running')
+    expect(mine.stdout).toContain(`controller: ${principals.ed}`)
+    expect((await icp(['identity', 'new', 'stranger', '--storage', 'plaintext'], home)).code).toBe(0)
+    const theirs = await icp(['canister', 'status', 'demo', '-e', 'proto', '--identity', 'stranger'])
+    expect(theirs.code).toBe(0)
+    expect(theirs.stdout + theirs.stderr).toContain(principals.ed) // controllers from /canister/<id>/controllers
+    expect(theirs.stdout).not.toContain('Status: Running')
+    const refused = replica
+      .callLog()
+      .filter((e) => e.method === 'canister_status' && e.errorCode === 'IC0512')
+    expect(refused.length).toBeGreaterThan(0)
   })
 
   test('icp refuses a corrupted certificate, a corrupted node signature, an unknown node and a stale certificate', async () => {

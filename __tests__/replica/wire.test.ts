@@ -172,6 +172,15 @@ describe('request ids and sender authentication', () => {
     expect(refused.status).toBe(400)
     expect(refused.text).toContain('ECDSA secp256k1 signature is not in low-S form')
     expect((await send(pDer, highS(p256, pSk))).cbor.status).toBe('replied')
+    // Compressed-point SPKI keys are accepted too.
+    const kDerCompressed = der(
+      '3036301006072a8648ce3d020106052b8104000a032200',
+      secp256k1.getPublicKey(kSk, true),
+    )
+    expect((await send(kDerCompressed, (m) => secp256k1.sign(m, kSk))).cbor.status).toBe('replied')
+    const junk = concat(kDer, Uint8Array.of(0))
+    const r = await send(junk, (m) => secp256k1.sign(m, kSk))
+    expect([r.status, r.text]).toEqual([400, expect.stringContaining('malformed')])
   })
 
   test('delegations: expiry and targets are enforced', async () => {
@@ -252,6 +261,30 @@ describe('request lifecycle', () => {
     expect(foreign.status).toBe(403)
   })
 
+  test('v3 call answers like v4 (certified reply); a stopped canister is refused unreplicated', async () => {
+    const me = owner.getPrincipal().toUint8Array()
+    const { rid, body } = await envelope(callContent(me, 'whoami_update'), edSigner(owner))
+    const r = await post(callPath('v3'), body)
+    expect(r.cbor.status).toBe('replied')
+    const tree = (decode(r.cbor.certificate) as { tree: HashTree }).tree
+    const reply = lookupPath(tree, [utf8('request_status'), rid, utf8('reply')])
+    expect('found' in reply && IDL.decode([IDL.Principal], reply.found)[0]).toEqual(owner.getPrincipal())
+    replica.setStatus(demo, 'stopped')
+    try {
+      const stopped = await post(
+        callPath('v4'),
+        (await envelope(callContent(me, 'increment'), edSigner(owner))).body,
+      )
+      expect(stopped.cbor).toMatchObject({
+        status: 'non_replicated_rejection',
+        reject_code: 5,
+        error_code: 'IC0508',
+      })
+    } finally {
+      replica.setStatus(demo, 'running')
+    }
+  })
+
   test('an unknown canister is a non_replicated_rejection on v4', async () => {
     const me = owner.getPrincipal().toUint8Array()
     const missing = 'ryjl3-tyaaa-aaaaa-aaaba-cai'
@@ -265,6 +298,19 @@ describe('request lifecycle', () => {
       reject_message: `Canister ${missing} not found`,
       error_code: 'IC0301',
     })
+  })
+
+  test('an ingress message over 2 MiB is refused with 413', async () => {
+    const big = new Uint8Array(IDL.encode([IDL.Text, IDL.Text], ['big', 'x'.repeat(2 * 1024 * 1024)]))
+    const { rid, body } = await envelope(
+      callContent(owner.getPrincipal().toUint8Array(), 'put', big),
+      edSigner(owner),
+    )
+    const r = await post(callPath(), body)
+    expect(r.status).toBe(413)
+    expect(r.text).toBe(
+      `Request 0x${toHex(rid)} is too large. Message byte size ${body.length} is larger than the max allowed ${2 * 1024 * 1024}.`,
+    )
   })
 
   test('the effective canister id in the URL must match the target', async () => {
