@@ -1,0 +1,133 @@
+// The bundled Action with the Actions cache: a loopback service speaking the cache v2 wire protocol
+// (no stubbed functions), a URL plugin served on loopback, the local replica.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { type Replica, startReplica } from '../../replica/index.js'
+import { transpileCacheKey } from '../../src/plugin/transpile.js'
+import type { SyncResult } from '../../src/report/result.js'
+import { buildJsPlugin } from '../helpers/build-plugin.js'
+import { FakeCacheServer } from '../helpers/cache-server.js'
+import {
+  type TestIdentity,
+  demoCanisterOn,
+  newIdentity,
+  writeIds,
+  writeProject,
+} from '../helpers/e2e-project.js'
+import { PluginHttpServer, closedPort } from '../helpers/http-server.js'
+import { NODE24, REPO_ROOT } from '../helpers/paths.js'
+import { runAction } from '../helpers/runner.js'
+
+const ACTION = join(REPO_ROOT, 'dist/index.js')
+
+let replica: Replica
+let http: PluginHttpServer
+let cacheService: FakeCacheServer
+let identity: TestIdentity
+let sha: string
+let projectFor: (url: string, sha256: string) => string
+/** Hosted runners keep RUNNER_TEMP at one path; the cache entry version hashes it, so keep it fixed. */
+const runnerTemp = join(mkdtempSync(join(tmpdir(), 'icp-sync-cache-e2e-')), '_temp')
+
+beforeAll(async () => {
+  const wasm = await buildJsPlugin(join(REPO_ROOT, '__tests__/fixtures/plugins/e2e-seed.js'), { world: 'v1' })
+  const bytes = readFileSync(wasm)
+  sha = createHash('sha256').update(bytes).digest('hex')
+  replica = await startReplica()
+  http = await PluginHttpServer.start()
+  http.route('/seed.wasm', { body: bytes })
+  cacheService = await FakeCacheServer.start()
+  identity = newIdentity()
+  const id = demoCanisterOn(replica, identity.principal)
+  projectFor = (url, sha256) => {
+    const project = writeProject(
+      replica,
+      `canisters:
+  - name: alpha
+    build:
+      steps:
+        - type: script
+          command: echo build
+    sync:
+      steps:
+        - type: plugin
+          url: ${url}
+          sha256: ${sha256}
+          dirs: [seed-data]
+`,
+      { 'seed-data/a.txt': 'apple' },
+    )
+    writeIds(project.dir, 'e2e', { alpha: id })
+    return project.dir
+  }
+}, 300_000)
+
+afterAll(async () => {
+  await replica?.stop()
+  await http?.stop()
+  await cacheService?.stop()
+})
+
+async function sync(projectDir: string, cacheEnv: Record<string, string>) {
+  rmSync(runnerTemp, { recursive: true, force: true })
+  mkdirSync(runnerTemp, { recursive: true })
+  const run = await runAction(
+    NODE24,
+    ACTION,
+    { 'project-dir': projectDir, environment: 'e2e', 'identity-pem': identity.pem },
+    { RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: projectDir, ...cacheEnv },
+  )
+  return { ...run, result: JSON.parse(run.outputs.result ?? '{}') as SyncResult }
+}
+
+describe('plugins and transpiled output kept in the Actions cache', () => {
+  test('a miss downloads and saves both entries; the next run restores them and downloads nothing', async () => {
+    const projectDir = projectFor(http.url('/seed.wasm'), sha)
+    const first = await sync(projectDir, cacheService.env())
+    expect(first.status).toBe(0)
+    expect(http.requests('/seed.wasm')).toBe(1)
+    expect(cacheService.keys().sort()).toEqual(
+      [`icp-sync-plugin-${sha}`, `icp-sync-transpiled-${transpileCacheKey(sha)}`].sort(),
+    )
+    expect(first.result.canisters[0]!.steps[0]!.plugin).toMatchObject({
+      downloadCacheHit: false,
+      transpileCacheHit: false,
+    })
+
+    const second = await sync(projectDir, cacheService.env())
+    expect(second.status).toBe(0)
+    expect(http.requests('/seed.wasm')).toBe(1) // served from the restored cache
+    expect(second.result.canisters[0]!.steps[0]!.plugin).toMatchObject({
+      downloadCacheHit: true,
+      transpileCacheHit: true,
+    })
+    expect(cacheService.calls().filter((c) => c.startsWith('blob-get')).length).toBe(2)
+  })
+
+  test('a cache service that is down costs a warning, never the sync', async () => {
+    const projectDir = projectFor(http.url('/seed.wasm'), sha)
+    const before = http.requests('/seed.wasm')
+    const down = { ...cacheService.env(), ACTIONS_RESULTS_URL: `http://127.0.0.1:${await closedPort()}/` }
+    const run = await sync(projectDir, down)
+    expect(run.status).toBe(0)
+    expect(run.outputs.synced).toBe('alpha')
+    expect(http.requests('/seed.wasm')).toBe(before + 1)
+    expect(run.stdout).toMatch(/^::warning::.*cache/im)
+  })
+
+  test('a URL plugin whose bytes do not match its sha256 fails that canister with icp’s message', async () => {
+    const wrong = 'f'.repeat(64)
+    const run = await sync(projectFor(http.url('/seed.wasm'), wrong), {})
+    expect(run.status).toBe(1)
+    const step = run.result.canisters[0]!.steps[0]!
+    expect(step.status).toBe('failed')
+    expect([step.error!.message, ...step.error!.causes].join('\n')).toContain(
+      `checksum mismatch, expected: ${wrong}, actual: ${sha}`,
+    )
+    expect(run.outputs.failed).toBe('alpha')
+  })
+})
