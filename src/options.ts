@@ -1,3 +1,4 @@
+import { Principal } from '@icp-sdk/core/principal'
 import { parse as parseYaml } from 'yaml'
 
 // What one sync run is asked to do. The Action (action/inputs.ts) and the CLI (cli.ts) each build this
@@ -90,14 +91,11 @@ export function canisterIdMap(raw: string, input: string): Record<string, string
   try {
     parsed = parseYaml(raw)
   } catch (error) {
-    throw new OptionError(
-      'canister-ids',
-      `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`,
-    )
+    throw new OptionError(input, `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`)
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new OptionError(
-      'canister-ids',
+      input,
       'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
     )
   const ids: Record<string, string> = {}
@@ -107,4 +105,15 @@ export function canisterIdMap(raw: string, input: string): Record<string, string
     ids[name] = id.trim()
   }
   return ids
+}
+
+/** A principal in text form, checked (checksum included) so a typo fails before any canister runs. */
+export function principalOption(input: string, raw: string | undefined): string | undefined {
+  const text = raw?.trim()
+  if (!text) return undefined
+  try {
+    return Principal.fromText(text).toText()
+  } catch {
+    throw new OptionError(input, `'${text}' is not a valid principal`)
+  }
 }

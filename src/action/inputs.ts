@@ -17,6 +17,7 @@ import {
   parseNameList,
   parsePositiveInt,
   parseShard,
+  principalOption,
 } from '../options.js'
 
 /**
@@ -59,7 +60,7 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
     networkUrl: optionalUrl('network-url', core.getInput('network-url')),
     rootKey: core.getInput('root-key') || undefined,
     canisterIds: canisterIdMap(core.getInput('canister-ids', { trimWhitespace: false }), 'canister-ids'),
-    proxy: core.getInput('proxy') || undefined,
+    proxy: principalOption('proxy', core.getInput('proxy')),
     computeLimitSeconds,
     memoryLimitMb: intInput('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
     parallel: intInput('parallel', 1, 64),

@@ -16,6 +16,7 @@ import {
   parseNameList,
   parsePositiveInt,
   parseShard,
+  principalOption,
 } from '../options.js'
 
 export const USAGE = `usage: icp-sync [sync] [CANISTER...] [options]     run the sync steps of an icp.yaml project
@@ -133,7 +134,7 @@ export function parseCli(
           '--canister-ids',
         )
       : {},
-    proxy: values.proxy,
+    proxy: principalOption('--proxy', values.proxy),
     computeLimitSeconds,
     memoryLimitMb: int('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
     parallel: int('parallel', 1, 64),
