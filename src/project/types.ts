@@ -1,14 +1,9 @@
 // The project model: what icp-cli 1.5.0 makes of icp.yaml, reduced to what a sync needs.
 
+import type { NamedPath } from '../plugin/types.js'
 import type { SourcePosition } from './errors.js'
 
-export type { SourcePosition }
-
-/** Same shape as src/plugin's NamedPath: `key` is set when the manifest used the map form. */
-export interface NamedPath {
-  key?: string
-  path: string
-}
+export type { NamedPath, SourcePosition }
 
 export type PlannedStep =
   | { kind: 'script'; commands: string[]; label: string; position: SourcePosition }

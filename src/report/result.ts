@@ -1,11 +1,10 @@
+import type { CallRecord } from '../ic/index.js'
+import type { SourcePosition } from '../project/errors.js'
+
 // The result of one sync run: what the `result` output, the CLI's --json, the job summary and the
 // exit code are all made from. Plain data, JSON-serialisable.
 
-export interface SourcePosition {
-  file: string
-  line: number
-  column: number
-}
+export type { SourcePosition }
 
 /** An error as icp prints it: a message and its "caused by" chain, plus where in icp.yaml it points. */
 export interface ErrorInfo {
@@ -15,17 +14,8 @@ export interface ErrorInfo {
   position?: SourcePosition
 }
 
-export interface CallTraceEntry {
-  method: string
-  route: 'direct' | 'proxy'
-  target: string
-  callType: 'update' | 'query' | 'metadata'
-  argBytes: number
-  replyBytes: number
-  ms: number
-  outcome: 'ok' | 'error'
-  error?: string
-}
+/** One canister call a plugin made, as the caller recorded it (src/ic/). */
+export type CallTraceEntry = CallRecord
 
 export interface PluginInfo {
   source: 'path' | 'url'
