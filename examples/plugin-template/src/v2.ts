@@ -4,9 +4,10 @@
 // Manifest step this template expects (icp.yaml):
 //   - type: plugin
 //     path: plugin.wasm
-//     dirs: { content: seed-data }      # key → directory
-//     files: { settings: config.txt }   # key → file, passed inline
-//     fields: { prefix: demo }          # free-form strings
+//     files:                  # a map for 0.2: key → path; the host tells directories from files
+//       content: seed-data    #   a directory: preopened read-only, arrives in input.dirs
+//       settings: config.txt  #   a file: read by the host, arrives inline in input.files
+//     fields: { prefix: demo }  # free-form strings
 // It uploads every file with `put : (text, text) -> ()` under `<prefix>/<path>` and checks that the
 // canister publishes a `candid:service` metadata section.
 import type { SyncExecInput } from 'icp:sync-plugin/types@0.2.0'
