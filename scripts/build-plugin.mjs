@@ -36,7 +36,12 @@ export const WORLDS = {
 export const DISABLE_FEATURES = ['http', 'fetch-event']
 /** Imports the component resolves, not esbuild. */
 const EXTERNAL = ['wasi:*', 'canister-call', 'canister-metadata-section']
-const TOOLCHAIN = ['@bytecodealliance/componentize-js', '@bytecodealliance/preview2-shim', 'typescript', 'esbuild']
+const TOOLCHAIN = [
+  '@bytecodealliance/componentize-js',
+  '@bytecodealliance/preview2-shim',
+  'typescript',
+  'esbuild',
+]
 /** A lock older than this belongs to a build that died; builds take ~3-9 s. */
 const STALE_LOCK_MS = 180_000
 

@@ -6,20 +6,56 @@ import { Principal } from '@icp-sdk/core/principal'
 
 import * as c from '../../examples/plugin-template/lib/candid.js'
 
-const PRINCIPALS = ['aaaaa-aa', '2vxsx-fae', 'rrkah-fqaaa-aaaaa-aaaaq-cai', 'zqwn4-lvx7a-j2hjb-pyav5-apbnw-dgbzb-b6snh-pjhi7-gdjhv-fzgjw-3ae']
+const PRINCIPALS = [
+  'aaaaa-aa',
+  '2vxsx-fae',
+  'rrkah-fqaaa-aaaaa-aaaaq-cai',
+  'zqwn4-lvx7a-j2hjb-pyav5-apbnw-dgbzb-b6snh-pjhi7-gdjhv-fzgjw-3ae',
+]
 
 describe('kit Candid ↔ @icp-sdk/core', () => {
   test('text, principal, nat, int, fixed-width numbers, bool, blob', () => {
     const kit = c.encode(
       [c.text, c.principal, c.nat, c.int, c.nat8, c.nat64, c.int32, c.bool, c.blob, c.float64],
-      ['héllo', 'rrkah-fqaaa-aaaaa-aaaaq-cai', 2n ** 70n, -300n, 255, 2n ** 64n - 1n, -5, true, new Uint8Array([1, 2]), 1.5],
+      [
+        'héllo',
+        'rrkah-fqaaa-aaaaa-aaaaq-cai',
+        2n ** 70n,
+        -300n,
+        255,
+        2n ** 64n - 1n,
+        -5,
+        true,
+        new Uint8Array([1, 2]),
+        1.5,
+      ],
     )
     const decoded = IDL.decode(
-      [IDL.Text, IDL.Principal, IDL.Nat, IDL.Int, IDL.Nat8, IDL.Nat64, IDL.Int32, IDL.Bool, IDL.Vec(IDL.Nat8), IDL.Float64],
+      [
+        IDL.Text,
+        IDL.Principal,
+        IDL.Nat,
+        IDL.Int,
+        IDL.Nat8,
+        IDL.Nat64,
+        IDL.Int32,
+        IDL.Bool,
+        IDL.Vec(IDL.Nat8),
+        IDL.Float64,
+      ],
       kit,
     )
     expect(decoded.slice(0, 2)).toEqual(['héllo', Principal.fromText('rrkah-fqaaa-aaaaa-aaaaq-cai')])
-    expect(decoded.slice(2)).toEqual([2n ** 70n, -300n, 255, 2n ** 64n - 1n, -5, true, new Uint8Array([1, 2]), 1.5])
+    expect(decoded.slice(2)).toEqual([
+      2n ** 70n,
+      -300n,
+      255,
+      2n ** 64n - 1n,
+      -5,
+      true,
+      new Uint8Array([1, 2]),
+      1.5,
+    ])
   })
 
   test('opt, vec, record, tuple and variant both ways', () => {
@@ -28,7 +64,10 @@ describe('kit Candid ↔ @icp-sdk/core', () => {
     const types = [IDL.Opt(IDL.Principal), IDL.Vec(IDL.Tuple(IDL.Text, IDL.Text)), Row, IDL.Vec(Status)]
     const value = [
       [Principal.fromText('2vxsx-fae')],
-      [['a', '1'], ['b', '2']],
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
       { path: 'seed-data/x', size: 7, tags: ['t'] },
       [{ Ok: 5n }, { Err: 'no' }, { Pending: null }],
     ]
@@ -41,17 +80,29 @@ describe('kit Candid ↔ @icp-sdk/core', () => {
     const decoded = c.decode([...kitTypes], new Uint8Array(IDL.encode(types, value)))
     expect(decoded).toEqual([
       '2vxsx-fae',
-      [['a', '1'], ['b', '2']],
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
       { path: 'seed-data/x', size: 7, tags: ['t'] },
-      [{ tag: 'Ok', value: 5n }, { tag: 'Err', value: 'no' }, { tag: 'Pending', value: null }],
+      [
+        { tag: 'Ok', value: 5n },
+        { tag: 'Err', value: 'no' },
+        { tag: 'Pending', value: null },
+      ],
     ])
     const back = c.encode([...kitTypes], decoded)
     expect(IDL.decode(types, back)).toEqual(value)
-    expect(c.decode([c.opt(c.text)], new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [[]])))).toEqual([undefined])
+    expect(c.decode([c.opt(c.text)], new Uint8Array(IDL.encode([IDL.Opt(IDL.Text)], [[]])))).toEqual([
+      undefined,
+    ])
   })
 
   test('record fields the caller does not ask for are skipped; missing opt fields are undefined', () => {
-    const wire = IDL.encode([IDL.Record({ a: IDL.Text, extra: IDL.Vec(IDL.Nat64), b: IDL.Nat })], [{ a: 'x', extra: [1n], b: 2n }])
+    const wire = IDL.encode(
+      [IDL.Record({ a: IDL.Text, extra: IDL.Vec(IDL.Nat64), b: IDL.Nat })],
+      [{ a: 'x', extra: [1n], b: 2n }],
+    )
     expect(c.decode([c.record({ b: c.nat, a: c.text, c: c.opt(c.text) })], new Uint8Array(wire))).toEqual([
       { a: 'x', b: 2n, c: undefined },
     ])

@@ -22,11 +22,16 @@ describe('the demo', () => {
   })
 
   test('every seed file is registered with its trimmed content', () => {
-    const files = (readdirSync(SEED_DIR, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    const files = (
+      readdirSync(SEED_DIR, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[]
+    )
       .filter((d) => d.isFile())
       .map((d) => join(d.parentPath, d.name))
     expect(files.length).toBeGreaterThanOrEqual(3)
-    const fromDisk = files.map((f) => [`seed-data/${f.slice(SEED_DIR.length + 1)}`, readFileSync(f, 'utf8').trim()])
+    const fromDisk = files.map((f) => [
+      `seed-data/${f.slice(SEED_DIR.length + 1)}`,
+      readFileSync(f, 'utf8').trim(),
+    ])
     expect([...demo.entries].sort()).toEqual(fromDisk.sort())
     expect(demo.entries.some(([, content]) => content !== content.trim())).toBe(false)
   })
@@ -41,7 +46,10 @@ describe('the demo', () => {
     expect(demo.action.outputs.synced).toBe('seed-data')
     expect(demo.action.outputs.failed).toBe('')
     const result = JSON.parse(demo.action.outputs.result!) as {
-      canisters: { name: string; steps: { plugin?: { interfaceVersion: string }; persistentStderr: string[] }[] }[]
+      canisters: {
+        name: string
+        steps: { plugin?: { interfaceVersion: string }; persistentStderr: string[] }[]
+      }[]
     }
     const step = result.canisters[0]!.steps[0]!
     expect(step.plugin?.interfaceVersion).toBe('0.1.0')
@@ -55,10 +63,10 @@ describe('the demo', () => {
 
 describe('readableLog', () => {
   test('renders workflow commands and drops masks', () => {
-    expect(readableLog('::add-mask::abc\n::group::step 1\nhello\n::endgroup::\n::error title=x,file=icp.yaml::bad')).toEqual([
-      '▸ step 1',
-      'hello',
-      'error: bad',
-    ])
+    expect(
+      readableLog(
+        '::add-mask::abc\n::group::step 1\nhello\n::endgroup::\n::error title=x,file=icp.yaml::bad',
+      ),
+    ).toEqual(['▸ step 1', 'hello', 'error: bad'])
   })
 })

@@ -39,14 +39,14 @@ beforeAll(async () => {
     ['one', 'two', 'throws', 'badcall'].map((name) => [name, demoCanisterOn(replica, identity.principal)]),
   )
   const canisters = Object.keys(ids).map(
-    (name) => `  - name: ${name}\n    build:\n      steps:\n        - type: script\n          command: echo build\n${SYNC[name]}\n`,
+    (name) =>
+      `  - name: ${name}\n    build:\n      steps:\n        - type: script\n          command: echo build\n${SYNC[name]}\n`,
   )
-  const project = writeProject(
-    replica,
-    `canisters:\n${canisters.join('')}`,
-    FILES,
-    { 'plugins/v1.wasm': v1.wasm, 'plugins/v2.wasm': v2.wasm, 'plugins/errors.wasm': errors.wasm },
-  )
+  const project = writeProject(replica, `canisters:\n${canisters.join('')}`, FILES, {
+    'plugins/v1.wasm': v1.wasm,
+    'plugins/v2.wasm': v2.wasm,
+    'plugins/errors.wasm': errors.wasm,
+  })
   action = await runAction(
     NODE24,
     join(REPO_ROOT, 'dist/index.js'),
@@ -92,7 +92,11 @@ afterAll(async () => {
 })
 
 async function get(canister: string, key: string): Promise<string | undefined> {
-  const agent = await HttpAgent.create({ host: replica.url, rootKey: replica.rootKey, shouldFetchRootKey: false })
+  const agent = await HttpAgent.create({
+    host: replica.url,
+    rootKey: replica.rootKey,
+    shouldFetchRootKey: false,
+  })
   const actor = Actor.createActor(demoIdl, { agent, canisterId: ids[canister]! }) as unknown as DemoActor
   const [value] = (await actor.get!(key)) as [string?]
   return value
@@ -119,19 +123,25 @@ describe('plugin template', () => {
     expect(canister('two').steps[0]!.plugin!.interfaceVersion).toBe('0.2.0')
     expect(await get('two', 'kit/seed-data/a.txt')).toBe(' alpha \n')
     expect(await get('two', 'kit/settings')).toBe('dev\n')
-    expect(canister('two').steps[0]!.persistentStderr).toEqual([`uploaded 3 item(s) under kit/ to ${ids.two}`])
+    expect(canister('two').steps[0]!.persistentStderr).toEqual([
+      `uploaded 3 item(s) under kit/ to ${ids.two}`,
+    ])
   })
 })
 
 describe('the kit keeps error messages', () => {
   test('an Error thrown inside entryPoint arrives with its message (not an opaque trap)', () => {
     expect(canister('throws').status).toBe('failed')
-    expect(canister('throws').error!.causes[0]).toMatch(new RegExp(`^plugin returned error: kaboom from ${ids.throws}`))
+    expect(canister('throws').error!.causes[0]).toMatch(
+      new RegExp(`^plugin returned error: kaboom from ${ids.throws}`),
+    )
   })
 
   test('a failed canister call is thrown as "<method>: <host error>"', () => {
     expect(canister('badcall').status).toBe('failed')
-    expect(canister('badcall').error!.causes[0]).toMatch(/^plugin returned error: no_such_method: .*no_such_method/s)
+    expect(canister('badcall').error!.causes[0]).toMatch(
+      /^plugin returned error: no_such_method: .*no_such_method/s,
+    )
   })
 })
 

@@ -66,7 +66,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const tempDirs: string[] = []
   try {
     if (replica.rootKeyHex !== pinnedRootKey)
-      throw new Error(`examples/seed-data/icp.yaml pins a root key that is not the replica's (${replica.rootKeyHex})`)
+      throw new Error(
+        `examples/seed-data/icp.yaml pins a root key that is not the replica's (${replica.rootKeyHex})`,
+      )
     const identity = newIdentity()
     const proxyId = replica.installProxy({ controllers: [identity.principal] })
     const canisterId = replica.createCanister({ controllers: [identity.principal, proxyId] })
@@ -103,9 +105,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     tempDirs.push(action.runnerDir)
     for (const line of readableLog(action.stdout)) log(`  ${line}`)
     for (const line of action.stderr.split('\n').filter(Boolean)) log(`  (stderr) ${line}`)
-    log(`── exit code ${action.status}, outputs: synced=${action.outputs.synced ?? ''} failed=${action.outputs.failed ?? ''} ──`)
+    log(
+      `── exit code ${action.status}, outputs: synced=${action.outputs.synced ?? ''} failed=${action.outputs.failed ?? ''} ──`,
+    )
     if (action.status !== 0) failures.push(`the Action exited with ${action.status}`)
-    if (action.outputs.synced !== 'seed-data') failures.push(`output 'synced' is '${action.outputs.synced ?? ''}'`)
+    if (action.outputs.synced !== 'seed-data')
+      failures.push(`output 'synced' is '${action.outputs.synced ?? ''}'`)
 
     log('')
     log('── job summary ($GITHUB_STEP_SUMMARY) ──')
@@ -118,13 +123,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const expected = seedFiles(join(EXAMPLE_DIR, 'seed-data'))
     const uploader = shown.uploader
     log(`  uploader  ${uploader ?? '(none)'}`)
-    if (uploader !== identity.principal) failures.push(`uploader is ${uploader ?? 'unset'}, not ${identity.principal}`)
+    if (uploader !== identity.principal)
+      failures.push(`uploader is ${uploader ?? 'unset'}, not ${identity.principal}`)
     const got = new Map(shown.entries)
     for (const [path, content] of expected) {
       const actual = got.get(path)
       const ok = actual === content
       log(`  ${ok ? '✓' : '✗'} ${path} = ${JSON.stringify(actual ?? null)}`)
-      if (!ok) failures.push(`${path}: expected ${JSON.stringify(content)}, got ${JSON.stringify(actual ?? null)}`)
+      if (!ok)
+        failures.push(`${path}: expected ${JSON.stringify(content)}, got ${JSON.stringify(actual ?? null)}`)
     }
     for (const [path] of shown.entries)
       if (!expected.some(([p]) => p === path)) failures.push(`unexpected entry ${path}`)
@@ -135,10 +142,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const registers = calls.filter((c) => c.method === 'register')
     const routed = setUploader.length === 1 && setUploader[0]!.sender === proxyId
     log(`  ${routed ? '✓' : '✗'} set_uploader arrived from the proxy (direct: false)`)
-    if (!routed) failures.push(`set_uploader callers: ${setUploader.map((c) => c.sender).join(', ') || 'none'}`)
-    const direct = registers.length === expected.length && registers.every((c) => c.sender === identity.principal)
+    if (!routed)
+      failures.push(`set_uploader callers: ${setUploader.map((c) => c.sender).join(', ') || 'none'}`)
+    const direct =
+      registers.length === expected.length && registers.every((c) => c.sender === identity.principal)
     log(`  ${direct ? '✓' : '✗'} ${registers.length} register call(s) from the identity (direct: true)`)
-    if (!direct) failures.push(`register calls: ${registers.length}, senders ${[...new Set(registers.map((c) => c.sender))].join(', ')}`)
+    if (!direct)
+      failures.push(
+        `register calls: ${registers.length}, senders ${[...new Set(registers.map((c) => c.sender))].join(', ')}`,
+      )
 
     const totalMs = performance.now() - started
     log('')
@@ -172,8 +184,7 @@ async function show(
   canisterId: string,
 ): Promise<{ uploader?: string; entries: [string, string][] }> {
   const agent = await HttpAgent.create({ host, rootKey, shouldFetchRootKey: false })
-  const idl: IDL.InterfaceFactory = ({ IDL }) =>
-    IDL.Service({ show: IDL.Func([], SHOW_TYPES, ['query']) })
+  const idl: IDL.InterfaceFactory = ({ IDL }) => IDL.Service({ show: IDL.Func([], SHOW_TYPES, ['query']) })
   const actor = Actor.createActor(idl, { agent, canisterId })
   const [uploader, entries] = (await actor.show!()) as [[] | [Principal], [string, string][]]
   return { uploader: uploader[0]?.toText(), entries }

@@ -5,6 +5,8 @@ try {
   const result = await runDemo()
   process.exitCode = result.ok ? 0 : 1
 } catch (error) {
-  process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exitCode = 1
 }

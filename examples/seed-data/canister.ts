@@ -16,7 +16,10 @@ export const SEED_DATA_CANDID = `service : {
 `
 
 /** Result types of `show`, for decoding it with @icp-sdk/core. */
-export const SHOW_TYPES: [IDL.Type, IDL.Type] = [IDL.Opt(IDL.Principal), IDL.Vec(IDL.Tuple(IDL.Text, IDL.Text))]
+export const SHOW_TYPES: [IDL.Type, IDL.Type] = [
+  IDL.Opt(IDL.Principal),
+  IDL.Vec(IDL.Tuple(IDL.Text, IDL.Text)),
+]
 
 export interface SeedDataState {
   uploader?: string

@@ -233,7 +233,8 @@ function writeValue(w: Writer, t: AnyType, v: unknown, at: string): void {
     }
     case 'record': {
       if (typeof v !== 'object' || v === null) return fail()
-      for (const f of k.fields) writeValue(w, f.type, (v as Record<string, unknown>)[f.name], `${at}.${f.name}`)
+      for (const f of k.fields)
+        writeValue(w, f.type, (v as Record<string, unknown>)[f.name], `${at}.${f.name}`)
       return
     }
     case 'variant': {
@@ -241,7 +242,12 @@ function writeValue(w: Writer, t: AnyType, v: unknown, at: string): void {
       const index = k.fields.findIndex((f) => f.name === tag)
       if (index < 0) return fail()
       w.uleb(index)
-      return writeValue(w, k.fields[index]!.type, (v as { value?: unknown }).value ?? null, `${at}.${String(tag)}`)
+      return writeValue(
+        w,
+        k.fields[index]!.type,
+        (v as { value?: unknown }).value ?? null,
+        `${at}.${String(tag)}`,
+      )
     }
   }
 }
@@ -368,8 +374,10 @@ export function decode<T extends AnyType[]>(types: [...T], bytes: Uint8Array): V
     } else throw `candid: unsupported type code ${code} in the type table`
   }
   const args = Array.from({ length: r.len() }, () => Number(r.sleb()))
-  if (args.length < types.length) throw `candid: expected ${types.length} value(s), the message has ${args.length}`
-  const resolve = (ref: number): WireType => (ref < 0 ? { code: ref } : table[ref] ?? fail(`type index ${ref}`))
+  if (args.length < types.length)
+    throw `candid: expected ${types.length} value(s), the message has ${args.length}`
+  const resolve = (ref: number): WireType =>
+    ref < 0 ? { code: ref } : (table[ref] ?? fail(`type index ${ref}`))
   const values = args.map((ref, i) => readValue(r, resolve, resolve(ref), types[i]))
   return values.slice(0, types.length) as Values<T>
 }
@@ -378,7 +386,12 @@ function fail(what: string): never {
   throw `candid: bad ${what}`
 }
 
-function readValue(r: Reader, resolve: (ref: number) => WireType, wire: WireType, expected?: AnyType): unknown {
+function readValue(
+  r: Reader,
+  resolve: (ref: number) => WireType,
+  wire: WireType,
+  expected?: AnyType,
+): unknown {
   const want = expected?.kind
   const mismatch = (): never => {
     throw `candid: expected ${expected!.name}, the message has ${wireName(wire, resolve)}`
@@ -414,7 +427,7 @@ function readValue(r: Reader, resolve: (ref: number) => WireType, wire: WireType
       if (want?.tag !== 'record') return Object.fromEntries(byHash)
       const out = want.fields.map((f) => {
         if (byHash.has(f.hash)) return [f.name, byHash.get(f.hash)]
-        if (f.type.kind.tag === 'opt' || f.type.kind.tag === 'prim' && f.type.kind.code === Code.Reserved)
+        if (f.type.kind.tag === 'opt' || (f.type.kind.tag === 'prim' && f.type.kind.code === Code.Reserved))
           return [f.name, undefined]
         throw `candid: the message's record has no field ${f.name} (expected ${expected!.name})`
       })
@@ -427,7 +440,10 @@ function readValue(r: Reader, resolve: (ref: number) => WireType, wire: WireType
       const f = wire.fields![index] ?? fail('variant index')
       const wanted = want?.tag === 'variant' ? want.fields.find((w) => w.hash === f.hash) : undefined
       if (want && !wanted) throw `candid: variant case #${f.hash} is not in ${expected!.name}`
-      return { tag: wanted ? wanted.name : f.hash, value: readValue(r, resolve, resolve(f.type), wanted?.type) }
+      return {
+        tag: wanted ? wanted.name : f.hash,
+        value: readValue(r, resolve, resolve(f.type), wanted?.type),
+      }
     }
     default:
       if (want && (want.tag !== 'prim' || !primCompatible(want.code, wire.code))) mismatch()

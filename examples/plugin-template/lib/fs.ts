@@ -20,7 +20,8 @@ export interface FileEntry {
 export function preopen(name: string): Descriptor {
   const all = getDirectories()
   const found = all.find(([, guest]) => guest === name)
-  if (!found) throw `no preopened directory '${name}' (preopened: ${all.map(([, g]) => g).join(', ') || 'none'})`
+  if (!found)
+    throw `no preopened directory '${name}' (preopened: ${all.map(([, g]) => g).join(', ') || 'none'})`
   return found[0]
 }
 
@@ -38,7 +39,8 @@ export function listDir(dir: Descriptor): DirectoryEntry[] {
     stream = dir.openAt({}, '.', { directory: true }, { read: true }).readDirectory()
   }
   const entries: DirectoryEntry[] = []
-  for (let entry = stream.readDirectoryEntry(); entry; entry = stream.readDirectoryEntry()) entries.push(entry)
+  for (let entry = stream.readDirectoryEntry(); entry; entry = stream.readDirectoryEntry())
+    entries.push(entry)
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 

@@ -26,7 +26,8 @@ function run(input: SyncExecInput): void {
   if (items.length > 0) {
     const [key, value] = items[0]!
     const [stored] = decode([opt(text)], canisterCall('get', encode([text], [key]), { query: true }))
-    if (stored !== value) throw `read back ${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(stored)}`
+    if (stored !== value)
+      throw `read back ${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(stored)}`
   }
   // stderr: kept and printed after the step succeeds.
   console.error(`uploaded ${items.length} item(s) to ${input.canisterId}`)

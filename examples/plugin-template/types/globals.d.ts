@@ -2,7 +2,7 @@
 // fetch-event disabled. No Node APIs, no DOM, no fetch: a plugin talks to the world only through its
 // imports (canister-call, wasi:filesystem) and stdout/stderr.
 
-declare var console: {
+declare const console: {
   /** stdout: transient progress (icp shows it while the step runs). */
   log(...data: unknown[]): void
   info(...data: unknown[]): void

@@ -25,7 +25,9 @@ function run(input: SyncExecInput): void {
       count++
     }
   }
-  console.error(`registered ${count} item(s) in canister ${input.canisterId} (environment: ${input.environment})`)
+  console.error(
+    `registered ${count} item(s) in canister ${input.canisterId} (environment: ${input.environment})`,
+  )
 }
 
 export const exec = entryPoint(run)
