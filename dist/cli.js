@@ -44822,12 +44822,6 @@ async function readMetadata(conn, canisterId, name, stats = { attempts: 0, polle
 }
 
 // src/ic/proxy.ts
-var ProxyArgs = idl_exports.Record({
-  canister_id: idl_exports.Principal,
-  method: idl_exports.Text,
-  args: idl_exports.Vec(idl_exports.Nat8),
-  cycles: idl_exports.Nat
-});
 var ProxyResult = idl_exports.Variant({
   Ok: idl_exports.Record({ result: idl_exports.Vec(idl_exports.Nat8) }),
   Err: idl_exports.Variant({
@@ -44836,10 +44830,57 @@ var ProxyResult = idl_exports.Variant({
     UnauthorizedUser: idl_exports.Null
   })
 });
+var PROXY_ARGS_HEADER = Uint8Array.from([
+  ...[68, 73, 68, 76, 2],
+  // "DIDL", two types
+  ...[108, 4],
+  // type 0: record of 4 fields, by field hash
+  ...[225, 237, 235, 74, 113],
+  // method : text
+  ...[221, 154, 210, 131, 4, 1],
+  // args : type 1
+  ...[179, 196, 177, 242, 4, 104],
+  // canister_id : principal
+  ...[141, 170, 205, 148, 8, 125],
+  // cycles : nat
+  ...[109, 123],
+  // type 1: vec nat8
+  ...[1, 0]
+  // one argument, of type 0
+]);
 function encodeProxyArgs(target, method, args, cycles) {
-  return new Uint8Array(
-    idl_exports.encode([ProxyArgs], [{ canister_id: Principal.fromText(target), method, args, cycles }])
-  );
+  const methodBytes = new TextEncoder().encode(method);
+  const principal = Principal.fromText(target).toUint8Array();
+  const parts = [
+    PROXY_ARGS_HEADER,
+    uleb128(BigInt(methodBytes.length)),
+    methodBytes,
+    uleb128(BigInt(args.length)),
+    args,
+    Uint8Array.of(1),
+    // a principal reference, then its bytes
+    uleb128(BigInt(principal.length)),
+    principal,
+    uleb128(cycles)
+  ];
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+function uleb128(value) {
+  if (value < 0n) throw new RangeError("cycles must not be negative");
+  const bytes = [];
+  do {
+    let byte = Number(value & 0x7fn);
+    value >>= 7n;
+    if (value > 0n) byte |= 128;
+    bytes.push(byte);
+  } while (value > 0n);
+  return Uint8Array.from(bytes);
 }
 function decodeProxyResult(reply) {
   const [result] = idl_exports.decode([ProxyResult], reply);
