@@ -2,10 +2,11 @@
 // icp-cli 1.5.0 vs our pipeline (bundled Action in a simulated runner, bundled CLI), side by side in one
 // run against one replica in its own process. Prints a table, writes JSON to bench/results/.
 // Usage: npm run bench  (= compile + bundle + this)   or   node bench/compare.mjs [--runs 3]
-//   [--query-calls 1000] [--update-calls 200] [--compute 40] [--only cold,warm,calls,multi,compute]
+//   [--multi-runs 2] [--query-calls 1000] [--update-calls 200] [--compute 40]
+//   [--only cold,warm,calls,multi,compute] [--node <path>]
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -26,6 +27,7 @@ const RUNS = Number(arg('runs', 3))
 const QUERY_CALLS = Number(arg('query-calls', 1000))
 const UPDATE_CALLS = Number(arg('update-calls', 200))
 const COMPUTE = Number(arg('compute', 40))
+const MULTI_RUNS = Number(arg('multi-runs', 2))
 const ONLY = new Set(arg('only', 'cold,warm,calls,multi,compute').split(','))
 const ICP = join(ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
 const ACTION = join(ROOT, 'dist/index.js')
@@ -34,6 +36,7 @@ const NODE = arg('node', NODE24)
 const ENV_NAME = 'bench'
 const MULTI = 8
 
+const loadAtStart = loadavg()[0]
 const work = mkdtempSync(join(tmpdir(), 'icp-sync-bench-'))
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
@@ -248,18 +251,26 @@ for (const [label, wasm] of [
 ]) {
   if (!ONLY.has('cold') && !ONLY.has('warm')) break
   const dir = project(wasm, 'noop')
-  log(`${label}: icp ×${RUNS}`)
-  const icp = await repeat(RUNS, () => icpSync(dir))
-  log(`${label}: ours cold ×${RUNS}`)
-  const cliCold = await repeat(RUNS, () => cliSync(dir, freshDir('cache')))
-  const actionCold = await repeat(RUNS, () => actionSync(dir, freshDir('runner')))
+  log(`${label}: icp and ours cold, interleaved ×${RUNS}`)
+  const icp = []
+  const cliCold = []
+  const actionCold = []
+  for (let i = 0; i < RUNS; i++) {
+    icp.push(await icpSync(dir))
+    cliCold.push(await cliSync(dir, freshDir('cache')))
+    actionCold.push(await actionSync(dir, freshDir('runner')))
+  }
   const cliCache = freshDir('cache')
   const actionTemp = freshDir('runner')
   await cliSync(dir, cliCache)
   await actionSync(dir, actionTemp)
   log(`${label}: ours warm ×${RUNS}`)
-  const cliWarm = await repeat(RUNS, () => cliSync(dir, cliCache))
-  const actionWarm = await repeat(RUNS, () => actionSync(dir, actionTemp))
+  const cliWarm = []
+  const actionWarm = []
+  for (let i = 0; i < RUNS; i++) {
+    cliWarm.push(await cliSync(dir, cliCache))
+    actionWarm.push(await actionSync(dir, actionTemp))
+  }
   raw[label] = { icp, cliCold, actionCold, cliWarm, actionWarm }
   const icpWall = med(icp, 'wallMs')
   if (ONLY.has('cold')) {
@@ -392,13 +403,18 @@ if (ONLY.has('calls')) {
 if (ONLY.has('multi')) {
   const names = Array.from({ length: MULTI }, (_, i) => `c${i + 1}`)
   const dir = project(bigWasm, 'calls 2 update', names)
-  log(`${MULTI} canisters: icp ×${RUNS}, ours parallel 4 ×${RUNS} (cold and warm)`)
-  const icp = await repeat(RUNS, () => icpSync(dir))
-  const cold = await repeat(RUNS, () => cliSync(dir, freshDir('cache'), 4))
+  log(`${MULTI} canisters: icp and ours (parallel 4) interleaved ×${MULTI_RUNS}`)
+  const icp = []
+  const cold = []
+  const actionCold = []
+  for (let i = 0; i < MULTI_RUNS; i++) {
+    icp.push(await icpSync(dir))
+    cold.push(await cliSync(dir, freshDir('cache'), 4))
+    actionCold.push(await actionSync(dir, freshDir('runner'), 4))
+  }
   const cache = freshDir('cache')
   await cliSync(dir, cache, 4)
-  const warm = await repeat(RUNS, () => cliSync(dir, cache, 4))
-  const actionCold = await repeat(RUNS, () => actionSync(dir, freshDir('runner'), 4))
+  const warm = await repeat(MULTI_RUNS, () => cliSync(dir, cache, 4))
   raw.multi = { icp, cold, warm, actionCold }
   row(`4 ${MULTI} canisters, parallel 4, cold`, med(icp, 'wallMs'), med(cold, 'wallMs'), '≤ 0.3×')
   row(`4 ${MULTI} canisters, parallel 4, cold`, med(icp, 'wallMs'), med(actionCold, 'wallMs'), '≤ 0.3×', '', {
@@ -410,10 +426,14 @@ if (ONLY.has('multi')) {
 if (ONLY.has('compute')) {
   const dir = project(bigWasm, `compute ${COMPUTE}`)
   const cache = freshDir('cache')
-  log(`compute ${COMPUTE}: icp ×${RUNS}, ours ×${RUNS}`)
-  const icp = await repeat(RUNS, () => icpSync(dir))
+  log(`compute ${COMPUTE}: icp and ours interleaved ×${RUNS}`)
   await cliSync(dir, cache)
-  const cli = await repeat(RUNS, () => cliSync(dir, cache))
+  const icp = []
+  const cli = []
+  for (let i = 0; i < RUNS; i++) {
+    icp.push(await icpSync(dir))
+    cli.push(await cliSync(dir, cache))
+  }
   raw.compute = { icp, cli }
   row(
     '5 compute-bound plugin (its own timing)',
@@ -439,10 +459,11 @@ const machine = {
   harnessNode: process.version,
   bigPluginBytes: bigBytes,
   runs: RUNS,
+  loadAverage: { start: loadAtStart, end: loadavg()[0] },
 }
 const fmt = (ms) => (Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2)) : '—')
 const lines = [
-  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB; ${icpVersion}; ours on Node ${nodeVersion}; medians of ${RUNS}`,
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, load average ${loadAtStart.toFixed(1)} → ${loadavg()[0].toFixed(1)}; ${icpVersion}; ours on Node ${nodeVersion}; medians of ${RUNS} (8 canisters: ${MULTI_RUNS})`,
   '',
   '| scenario | ours | icp-cli (ms) | ours (ms) | ours/icp | target |',
   '|---|---|---|---|---|---|',
