@@ -240,6 +240,9 @@ const raw = {}
 function row(scenario, icpMs, ourMs, target, note = '', { lowerIsBetter = true, host = 'cli' } = {}) {
   const ratio = lowerIsBetter ? ourMs / icpMs : icpMs / ourMs
   rows.push({ scenario, host, icpMs, ourMs, ratio, target, note })
+  log(
+    `${scenario} [${host}]: icp ${icpMs?.toFixed?.(1)} ms, ours ${ourMs?.toFixed?.(1)} ms, ratio ${ratio.toFixed(2)}`,
+  )
 }
 
 let fresh = 0
