@@ -96,6 +96,12 @@ await new Promise((resolve, reject) => {
   replica.on('exit', (c) => reject(new Error(`replica exited with ${c}`)))
 })
 const info = JSON.parse(readFileSync(infoFile, 'utf8'))
+// Never leave the replica behind, whatever fails below.
+process.on('exit', () => replica.kill('SIGTERM'))
+process.on('uncaughtException', (error) => {
+  console.error(error)
+  process.exit(1)
+})
 const replicaStats = async () => (await fetch(`${info.url}/_replica/stats`)).json()
 
 // ---- projects ----
@@ -158,9 +164,11 @@ function check(run, what) {
 async function icpSync(dir) {
   const spawnedAt = Date.now()
   const t = performance.now()
+  // icp compiles the component for every canister, one after the other: 8 canisters take minutes on a busy machine.
   const run = await runProcess(ICP, ['sync', '-e', ENV_NAME, '--identity', 'bench'], {
     env: icpEnv,
     cwd: dir,
+    timeoutMs: 1_800_000,
   })
   const wall = performance.now() - t
   check(run, 'icp sync')
