@@ -49,7 +49,11 @@ async function main(argv: string[]): Promise<number> {
     processEnv: process.env,
     identitySource: '--identity-pem-file',
   })
-  if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+  // Wait for the flush: main() ends in process.exit, which cut a large JSON (1,000-call trace) short on a pipe.
+  if (parsed.json)
+    await new Promise<void>((resolve) =>
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n', () => resolve()),
+    )
   const closing = closingError(result)
   if (closing) {
     process.stderr.write(`Error: ${closing}\n`)

@@ -12,7 +12,7 @@ import {
 } from './ic/index.js'
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
-import { runPlugin } from './plugin/index.js'
+import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { resolvePluginSource } from './plugin/source.js'
 import { transpileCacheKey } from './plugin/transpile.js'
 import {
@@ -98,6 +98,9 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     })
     result.network = plan.network.name
     plan.warnings.forEach(warn)
+    // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
+    const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
+    prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
     if (plan.canisters.length === 0) {
       observer.info('No canisters have sync steps configured')
       return finish()

@@ -11,6 +11,7 @@ import {
   type RequestId,
 } from '@icp-sdk/core/agent'
 import { Principal } from '@icp-sdk/core/principal'
+import { blsVerify } from './bls.js'
 import type { IcConnection } from './connect.js'
 import { IcError, rejectText, toHex, toIcError, type Reject } from './errors.js'
 
@@ -137,6 +138,7 @@ async function verified(
       rootKey: conn.agent.rootKey,
       principal: { canisterId: effective },
       agent: conn.agent,
+      blsVerify,
     })
   } catch (error) {
     throw toIcError(error)

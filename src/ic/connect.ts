@@ -1,6 +1,8 @@
 // The agent for one network: icp-cli's root-key rules (icp-cli-compat.md §1.6), verification always on.
 
 import { HttpAgent, IC_ROOT_KEY } from '@icp-sdk/core/agent'
+
+import { blsVerify, prepareBls } from './bls.js'
 import type { LoadedIdentity } from '../identity/index.js'
 import { toIcError } from './errors.js'
 
@@ -66,6 +68,7 @@ export function parseRootKeyHex(text: string): Uint8Array {
 
 export async function connect(req: ConnectRequest): Promise<IcConnection> {
   const warnings: string[] = []
+  prepareBls()
   let rootKey: Uint8Array | undefined
   if (req.rootKey === 'mainnet') rootKey = new Uint8Array(Buffer.from(IC_ROOT_KEY, 'hex'))
   else if (req.rootKey !== 'fetch') rootKey = parseRootKeyHex(req.rootKey)
@@ -81,6 +84,7 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
     // Every retry is decided here (src/ic/), where we know whether a request may already have run.
     retryTimes: 0,
   })
+  useFastBls(agent)
   if (req.rootKey === 'fetch') {
     warnings.push(
       `fetching the root key from ${req.apiUrl}; its provenance is not verified (trust-on-first-use)`,
@@ -100,4 +104,10 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
     identity: req.identity,
     retry: { ...DEFAULT_RETRY, ...req.retry },
   }
+}
+
+/** The agent's own certificate reads (subnet keys for query signatures, read_state) use our verifier. */
+function useFastBls(agent: HttpAgent): void {
+  const readState = agent.readState.bind(agent)
+  agent.readState = (target, fields, ...rest) => readState(target, { blsVerify, ...fields }, ...rest)
 }

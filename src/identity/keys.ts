@@ -5,8 +5,7 @@ import { createECDH, createPrivateKey, type JsonWebKey, type KeyObject } from 'n
 import { promisify } from 'node:util'
 import { scrypt as scryptCallback, createDecipheriv, type ScryptOptions } from 'node:crypto'
 import type { SignIdentity } from '@icp-sdk/core/agent'
-import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity'
-import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1'
+import { ECDSAKeyIdentity } from '@icp-sdk/core/identity'
 import {
   DerError,
   OID,
@@ -18,6 +17,7 @@ import {
   sec1Key,
 } from './der.js'
 import { IdentityError } from './errors.js'
+import { NodeKeyIdentity } from './native.js'
 
 export type KeyKind = 'ed25519' | 'secp256k1' | 'prime256v1'
 
@@ -207,12 +207,10 @@ export async function decryptPkcs8(der: Uint8Array, password: string, source: st
 /** The @icp-sdk/core identity for a validated node key. */
 export async function identityFromKey(kind: KeyKind, key: KeyObject): Promise<SignIdentity> {
   const jwk = key.export({ format: 'jwk' })
-  const d = Buffer.from(jwk.d ?? '', 'base64url')
   switch (kind) {
     case 'ed25519':
-      return Ed25519KeyIdentity.fromSecretKey(new Uint8Array(d))
     case 'secp256k1':
-      return Secp256k1KeyIdentity.fromSecretKey(new Uint8Array(d))
+      return new NodeKeyIdentity(kind, key)
     case 'prime256v1': {
       const algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
       const { d: _secret, ...publicJwk } = jwk

@@ -112,12 +112,60 @@ export function applyMemoryCap(memoryMb: number): void {
   memoryPagesFlag = pages
 }
 
-// ---- one run ----
+// ---- workers: fresh per run, but booted ahead (the data of a run arrives by message) ----
 
 const WORKER_URL = new URL('./plugin-worker.js', import.meta.url)
+const spares: Worker[] = []
+
+function spawnWorker(): Worker {
+  const worker = new Worker(WORKER_URL, {
+    env: {},
+    argv: [],
+    execArgv: [],
+    stdout: true,
+    stderr: true,
+    // Bounds the worker's own JS heap (our WASI objects, the jco glue); wasm memory is capped above.
+    resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
+  })
+  // The worker's own console must never reach our stdout; plugin output travels over the port.
+  worker.stdout.resume()
+  worker.stderr.resume()
+  return worker
+}
+
+/**
+ * Boots up to `count` workers now (Node start-up in a worker takes ~60 ms) so the next runs find one
+ * ready; they overlap with identity, network and canister_status work. Idle spares never keep the
+ * process alive.
+ */
+export function prewarmWorkers(count: number): void {
+  while (spares.length < Math.min(count, 8)) {
+    const worker = spawnWorker()
+    worker.unref()
+    const drop = () => {
+      const at = spares.indexOf(worker)
+      if (at >= 0) spares.splice(at, 1)
+    }
+    worker.once('error', drop)
+    worker.once('exit', drop)
+    spares.push(worker)
+  }
+}
+
+function takeWorker(): Worker {
+  const worker = spares.shift()
+  if (!worker) return spawnWorker()
+  worker.removeAllListeners('error')
+  worker.removeAllListeners('exit')
+  worker.ref()
+  return worker
+}
+
+// ---- one run ----
 
 export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResult> {
   applyMemoryCap(req.limits.memoryMb)
+  const worker = takeWorker() // boots while the core modules compile
   const modules = await compileCoreModules(req.plugin)
   const capture = new LineCapture(req.onLine)
   const shared = new SharedArrayBuffer(SHARED_BYTES)
@@ -134,20 +182,7 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
     shared,
     outputCap: MAX_PLUGIN_OUTPUT,
   }
-  const worker = new Worker(WORKER_URL, {
-    workerData: data,
-    transferList: [port2],
-    env: {},
-    argv: [],
-    execArgv: [],
-    stdout: true,
-    stderr: true,
-    // Bounds the worker's own JS heap (our WASI objects, the jco glue); wasm memory is capped above.
-    resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
-  })
-  // The worker's own console must never reach our stdout; plugin output travels over the port.
-  worker.stdout.resume()
-  worker.stderr.resume()
+  worker.postMessage(data, [port2])
 
   const spawned = performance.now()
   let runStarted: number | undefined

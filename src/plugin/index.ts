@@ -28,7 +28,12 @@ import {
 } from '../options.js'
 
 export type * from './types.js'
-export { MIN_MEMORY_MB, computeLimitMessage, effectiveMemoryMb } from './host.js'
+export {
+  MIN_MEMORY_MB,
+  computeLimitMessage,
+  effectiveMemoryMb,
+  prewarmWorkers as prewarmPluginWorkers,
+} from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
 export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
 

@@ -1,7 +1,7 @@
 // Runs inside a fresh worker_threads Worker, one plugin run per worker (env: {}, no argv). Instantiates
 // the transpiled component with our read-only WASI and a synchronous canister-call bridge, calls
 // `exec` once, reports the outcome and lets the host terminate us.
-import { receiveMessageOnPort, workerData } from 'node:worker_threads'
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads'
 import { pathToFileURL } from 'node:url'
 
 import {
@@ -16,7 +16,8 @@ import {
 } from './protocol.js'
 import { PluginExit, createWasi } from './wasi/index.js'
 
-const data = workerData as WorkerData
+// Booted ahead of time: the run's data (with its port) is the first message from the host.
+const data = await new Promise<WorkerData>((resolve) => parentPort!.once('message', resolve))
 const { port } = data
 const state = new Int32Array(data.shared, 0, 1)
 const dropped = new BigInt64Array(data.shared, 8, 2)

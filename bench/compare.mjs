@@ -1,0 +1,491 @@
+#!/usr/bin/env node
+// icp-cli 1.5.0 vs our pipeline (bundled Action in a simulated runner, bundled CLI), side by side in one
+// run against one replica in its own process. Prints a table, writes JSON to bench/results/.
+// Usage: npm run bench  (= compile + bundle + this)   or   node bench/compare.mjs [--runs 3]
+//   [--multi-runs 2] [--query-calls 1000] [--update-calls 200] [--compute 40]
+//   [--only cold,warm,calls,multi,compute] [--node <path>]
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const helpers = (file) => import(pathToFileURL(join(ROOT, 'build/__tests__/helpers', file)).href)
+const { buildJsPlugin } = await helpers('build-plugin.js')
+const { newIdentity } = await helpers('e2e-project.js')
+const { runAction, runProcess } = await helpers('runner.js')
+const { NODE24 } = await helpers('paths.js')
+const { componentFromWat } = await helpers('wat.js')
+const { runPlugin } = await import(pathToFileURL(join(ROOT, 'build/src/plugin/index.js')).href)
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : dflt
+}
+const RUNS = Number(arg('runs', 3))
+const QUERY_CALLS = Number(arg('query-calls', 1000))
+const UPDATE_CALLS = Number(arg('update-calls', 200))
+const COMPUTE = Number(arg('compute', 40))
+const MULTI_RUNS = Number(arg('multi-runs', 2))
+const ONLY = new Set(arg('only', 'cold,warm,calls,multi,compute').split(','))
+const ICP = join(ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
+const ACTION = join(ROOT, 'dist/index.js')
+const CLI = join(ROOT, 'dist/cli.js')
+const NODE = arg('node', NODE24)
+const ENV_NAME = 'bench'
+const MULTI = 8
+
+const loadAtStart = loadavg()[0]
+const work = mkdtempSync(join(tmpdir(), 'icp-sync-bench-'))
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (s.length === 0) return NaN
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const log = (...a) => console.error('[bench]', ...a)
+
+// ---- plugins ----
+const bigWasm = await buildJsPlugin(join(ROOT, 'bench/plugins/bench-plugin.js'), { world: 'v1' })
+const smallWasm = join(work, 'noop.wasm')
+writeFileSync(smallWasm, await componentFromWat(readFileSync(join(ROOT, 'bench/plugins/noop.wat'), 'utf8')))
+const bigBytes = readFileSync(bigWasm).length
+
+// ---- identity: the same key for icp (imported, plaintext) and for us (PEM) ----
+const identity = newIdentity()
+const pemFile = join(work, 'identity.pem')
+writeFileSync(pemFile, identity.pem)
+const icpHome = join(work, 'icp-home')
+mkdirSync(icpHome)
+const icpEnv = {
+  PATH: process.env.PATH,
+  HOME: icpHome,
+  ICP_HOME: join(icpHome, '.icp'),
+  DO_NOT_TRACK: '1',
+  NO_COLOR: '1',
+}
+const imported = await runProcess(
+  ICP,
+  ['identity', 'import', 'bench', '--from-pem', pemFile, '--storage', 'plaintext'],
+  { env: icpEnv },
+)
+if (imported.status !== 0) throw new Error(`icp identity import: ${imported.stderr}`)
+
+// ---- replica in its own process: demo canister + MULTI more, all controlled by the identity ----
+const canisterModules = Array.from({ length: MULTI }, (_, i) => {
+  const file = join(work, `c${i + 1}.mjs`)
+  writeFileSync(
+    file,
+    `export { demoCanister as default } from ${JSON.stringify(pathToFileURL(join(ROOT, 'build/replica/demo-canister.js')).href)}\n`,
+  )
+  return file
+})
+const infoFile = join(work, 'replica.json')
+const replica = spawn(process.execPath, [join(ROOT, 'build/replica/cli.js')], {
+  env: {
+    ...process.env,
+    REPLICA_INFO_FILE: infoFile,
+    REPLICA_CONTROLLERS: identity.principal,
+    REPLICA_CANISTERS: canisterModules.join(','),
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+await new Promise((resolve, reject) => {
+  replica.stdout.on('data', (d) => d.toString().includes('controllers:') && resolve())
+  replica.on('exit', (c) => reject(new Error(`replica exited with ${c}`)))
+})
+const info = JSON.parse(readFileSync(infoFile, 'utf8'))
+// Never leave the replica behind, whatever fails below.
+process.on('exit', () => replica.kill('SIGTERM'))
+process.on('uncaughtException', (error) => {
+  console.error(error)
+  process.exit(1)
+})
+const replicaStats = async () => (await fetch(`${info.url}/_replica/stats`)).json()
+
+// ---- projects ----
+let projects = 0
+/** A project whose canisters each have one plugin step running `plugin` with `command`. */
+function project(plugin, command, names = ['demo']) {
+  const dir = join(work, `p${++projects}`)
+  mkdirSync(join(dir, 'plugins'), { recursive: true })
+  writeFileSync(join(dir, 'plugins/plugin.wasm'), readFileSync(plugin))
+  writeFileSync(join(dir, 'command.txt'), command)
+  const canisters = names
+    .map(
+      (name) => `  - name: ${name}
+    build:
+      steps:
+        - type: script
+          command: echo build
+    sync:
+      steps:
+        - type: plugin
+          path: plugins/plugin.wasm
+          files: [command.txt]
+`,
+    )
+    .join('')
+  writeFileSync(
+    join(dir, 'icp.yaml'),
+    `networks:
+  - name: replica
+    mode: connected
+    url: ${info.url}
+    root-key: ${info.rootKey}
+environments:
+  - name: ${ENV_NAME}
+    network: replica
+canisters:
+${canisters}`,
+  )
+  mkdirSync(join(dir, '.icp/data/mappings'), { recursive: true })
+  const ids = Object.fromEntries(names.map((n) => [n, n === 'demo' ? info.demoCanister : info.canisters[n]]))
+  writeFileSync(join(dir, `.icp/data/mappings/${ENV_NAME}.ids.json`), JSON.stringify(ids, null, 2))
+  return dir
+}
+
+// ---- the three ways to run a project; each returns wall time and what the plugin printed ----
+function parsed(text, wallMs, spawnedAt, extra = {}) {
+  const t0 = [...text.matchAll(/t0=(\d+)/g)].map((m) => Number(m[1]))
+  const work = [...text.matchAll(/work_ms=(\d+)/g)].map((m) => Number(m[1]))
+  return {
+    wallMs,
+    firstExecMs: t0.length ? Math.min(...t0) - spawnedAt : NaN,
+    workMs: work.length ? work.reduce((a, b) => a + b, 0) : 0,
+    ...extra,
+  }
+}
+function check(run, what) {
+  if (run.status !== 0) throw new Error(`${what} failed (${run.status}):\n${run.stdout}\n${run.stderr}`)
+}
+
+async function icpSync(dir) {
+  const spawnedAt = Date.now()
+  const t = performance.now()
+  // icp compiles the component for every canister, one after the other: 8 canisters take minutes on a busy machine.
+  const run = await runProcess(ICP, ['sync', '-e', ENV_NAME, '--identity', 'bench'], {
+    env: icpEnv,
+    cwd: dir,
+    timeoutMs: 1_800_000,
+  })
+  const wall = performance.now() - t
+  check(run, 'icp sync')
+  return parsed(run.stdout + run.stderr, wall, spawnedAt)
+}
+
+/** Step facts from our result JSON: plugin exec, canister_status time, step overhead. */
+function ours(result) {
+  const canisters = result.canisters
+  const steps = canisters.flatMap((c) => c.steps)
+  const statusMs = median(canisters.map((c) => c.durationMs - c.steps.reduce((a, s) => a + s.durationMs, 0)))
+  const execMs = steps.reduce((a, s) => a + (s.plugin?.execMs ?? 0), 0)
+  return {
+    execMs,
+    statusMs,
+    stepMs: median(steps.map((s) => s.durationMs)),
+    stepOverheadMs: median(steps.map((s) => s.durationMs - (s.plugin?.execMs ?? 0))),
+    transpileMs: median(steps.map((s) => s.plugin?.transpileMs ?? 0)),
+    instantiateMs: median(steps.map((s) => s.plugin?.instantiateMs ?? 0)),
+  }
+}
+
+async function cliSync(dir, cacheDir, parallel = 1) {
+  const spawnedAt = Date.now()
+  const t = performance.now()
+  const run = await runProcess(
+    NODE,
+    [
+      CLI,
+      '-e',
+      ENV_NAME,
+      '-p',
+      dir,
+      '--identity-pem-file',
+      pemFile,
+      '--cache-dir',
+      cacheDir,
+      '--parallel',
+      String(parallel),
+      '--json',
+    ],
+    { env: { PATH: process.env.PATH, HOME: work }, cwd: dir },
+  )
+  const wall = performance.now() - t
+  check(run, 'cli')
+  const result = JSON.parse(run.stdout)
+  const text = result.canisters.flatMap((c) => c.steps.flatMap((s) => s.persistentStderr)).join('\n')
+  return parsed(text, wall, spawnedAt, ours(result))
+}
+
+async function actionSync(dir, runnerTemp, parallel = 1) {
+  mkdirSync(runnerTemp, { recursive: true })
+  const spawnedAt = Date.now()
+  const t = performance.now()
+  const run = await runAction(
+    NODE,
+    ACTION,
+    { 'project-dir': dir, environment: ENV_NAME, 'identity-pem': identity.pem, parallel: String(parallel) },
+    { GITHUB_WORKSPACE: dir, RUNNER_TEMP: runnerTemp },
+  )
+  const wall = performance.now() - t
+  rmSync(run.runnerDir, { recursive: true, force: true })
+  check(run, 'action')
+  return parsed(run.stdout, wall, spawnedAt, ours(JSON.parse(run.outputs.result)))
+}
+
+async function repeat(n, fn) {
+  const out = []
+  for (let i = 0; i < n; i++) out.push(await fn(i))
+  return out
+}
+const med = (runs, key) => median(runs.map((r) => r[key]))
+
+// ---- scenarios ----
+const rows = []
+const raw = {}
+function row(scenario, icpMs, ourMs, target, note = '', { lowerIsBetter = true, host = 'cli' } = {}) {
+  const ratio = lowerIsBetter ? ourMs / icpMs : icpMs / ourMs
+  rows.push({ scenario, host, icpMs, ourMs, ratio, target, note })
+  log(
+    `${scenario} [${host}]: icp ${icpMs?.toFixed?.(1)} ms, ours ${ourMs?.toFixed?.(1)} ms, ratio ${ratio.toFixed(2)}`,
+  )
+}
+
+let fresh = 0
+const freshDir = (kind) => join(work, `${kind}-${++fresh}`)
+
+for (const [label, wasm] of [
+  ['12 MB JS plugin', bigWasm],
+  ['small WAT plugin', smallWasm],
+]) {
+  if (!ONLY.has('cold') && !ONLY.has('warm')) break
+  const dir = project(wasm, 'noop')
+  log(`${label}: icp and ours cold, interleaved ×${RUNS}`)
+  const icp = []
+  const cliCold = []
+  const actionCold = []
+  for (let i = 0; i < RUNS; i++) {
+    icp.push(await icpSync(dir))
+    cliCold.push(await cliSync(dir, freshDir('cache')))
+    actionCold.push(await actionSync(dir, freshDir('runner')))
+  }
+  const cliCache = freshDir('cache')
+  const actionTemp = freshDir('runner')
+  await cliSync(dir, cliCache)
+  await actionSync(dir, actionTemp)
+  log(`${label}: ours warm ×${RUNS}`)
+  const cliWarm = []
+  const actionWarm = []
+  for (let i = 0; i < RUNS; i++) {
+    cliWarm.push(await cliSync(dir, cliCache))
+    actionWarm.push(await actionSync(dir, actionTemp))
+  }
+  raw[label] = { icp, cliCold, actionCold, cliWarm, actionWarm }
+  const icpWall = med(icp, 'wallMs')
+  if (ONLY.has('cold')) {
+    row(`1 cold step, ${label}`, icpWall, med(cliCold, 'wallMs'), '≤ 0.3×')
+    row(`1 cold step, ${label}`, icpWall, med(actionCold, 'wallMs'), '≤ 0.3×', '', { host: 'action' })
+  }
+  if (ONLY.has('warm')) {
+    row(
+      `2 warm step, ${label}`,
+      icpWall,
+      med(cliWarm, 'wallMs'),
+      '',
+      'icp has no warm state (compiles every run)',
+    )
+    row(`2 warm step, ${label}`, icpWall, med(actionWarm, 'wallMs'), '', '', { host: 'action' })
+    // Everything but the plugin's own work and the canister_status call the host must make.
+    const overhead = (r) => r.wallMs - r.execMs - r.statusMs
+    row(
+      `2 warm host overhead, ${label}`,
+      median(icp.map((r) => r.wallMs - r.workMs)),
+      median(cliWarm.map(overhead)),
+      '≤ 80 ms',
+      `step overhead (no process start) ${med(cliWarm, 'stepOverheadMs').toFixed(0)} ms; canister_status ${med(cliWarm, 'statusMs').toFixed(0)} ms`,
+    )
+    row(
+      `2 warm host overhead, ${label}`,
+      NaN,
+      median(actionWarm.map(overhead)),
+      '≤ 80 ms',
+      `step overhead ${med(actionWarm, 'stepOverheadMs').toFixed(0)} ms`,
+      { host: 'action' },
+    )
+  }
+  if (label.startsWith('12')) {
+    row('6 start → first exec, cold', med(icp, 'firstExecMs'), med(cliCold, 'firstExecMs'), '')
+    row('6 start → first exec, warm', med(icp, 'firstExecMs'), med(cliWarm, 'firstExecMs'), '≤ 300 ms')
+    row(
+      '6 start → first exec, warm',
+      med(icp, 'firstExecMs'),
+      med(actionWarm, 'firstExecMs'),
+      '≤ 300 ms',
+      '',
+      {
+        host: 'action',
+      },
+    )
+  }
+}
+
+if (ONLY.has('calls')) {
+  const cache = freshDir('cache')
+  for (const [kind, n] of [
+    ['update', UPDATE_CALLS],
+    ['query', QUERY_CALLS],
+  ]) {
+    if (n <= 0) continue
+    const dir = project(bigWasm, `calls ${n} ${kind}`)
+    await cliSync(project(bigWasm, 'noop'), cache) // transpile once, outside the measurement
+    const endpoint = kind === 'update' ? 'call' : 'query'
+    const measure = async (fn) => {
+      const before = await replicaStats()
+      const r = await fn()
+      const after = await replicaStats()
+      const e0 = before.endpoints?.[endpoint]
+      const e1 = after.endpoints?.[endpoint]
+      return {
+        ...r,
+        perCallMs: r.workMs / n,
+        replicaMedianMs: e1?.medianMs,
+        replicaCalls: (e1?.n ?? 0) - (e0?.n ?? 0),
+      }
+    }
+    log(`${n} ${kind} calls: icp, ours`)
+    const icp = await measure(() => icpSync(dir))
+    const cli = await measure(() => cliSync(dir, cache))
+    raw[`calls-${kind}`] = { icp, cli }
+    row(
+      `3 ${kind} call latency (${n} calls)`,
+      icp.perCallMs,
+      cli.perCallMs,
+      kind === 'update' ? '≤ 1.5×' : '',
+      `replica-side median ${icp.replicaMedianMs ?? '?'} ms; beyond it: icp ${(icp.perCallMs - (icp.replicaMedianMs ?? 0)).toFixed(2)} ms, ours ${(cli.perCallMs - (cli.replicaMedianMs ?? 0)).toFixed(2)} ms`,
+    )
+  }
+  // The bridge alone: the same plugin in-process with a host that answers at once.
+  const bridgeDir = join(work, 'bridge')
+  mkdirSync(bridgeDir)
+  writeFileSync(join(bridgeDir, 'command.txt'), `calls ${QUERY_CALLS} query`)
+  const perCall = []
+  for (let i = 0; i < RUNS; i++) {
+    const r = await runPlugin({
+      component: readFileSync(bigWasm),
+      pluginLabel: 'bench',
+      pluginPath: bigWasm,
+      canisterDir: bridgeDir,
+      projectDir: bridgeDir,
+      dirs: [],
+      files: [{ path: 'command.txt' }],
+      fields: [],
+      callable: [],
+      input: {
+        canisterId: 'aaaaa-aa',
+        environment: 'x',
+        identityPrincipal: '2vxsx-fae',
+        apiUrl: 'http://127.0.0.1',
+        canisterIds: [],
+      },
+      canisterCall: async () => ({ ok: new Uint8Array(16) }),
+      metadataSection: async () => ({ ok: undefined }),
+      limits: { computeSeconds: 600, memoryMb: 2048 },
+      cacheDir: join(cache, 'transpiled'),
+    })
+    if (!r.ok) throw new Error(JSON.stringify(r.error))
+    const m = /work_ms=(\d+)/.exec(r.persistentStderr.join('\n'))
+    perCall.push(Number(m[1]) / QUERY_CALLS)
+  }
+  raw.bridge = perCall
+  row(
+    '3 bridge + glue per call (host answers at once)',
+    NaN,
+    median(perCall),
+    '≤ 0.1 ms',
+    `in-process, ${QUERY_CALLS} calls`,
+    {
+      host: 'worker',
+    },
+  )
+}
+
+if (ONLY.has('multi')) {
+  const names = Array.from({ length: MULTI }, (_, i) => `c${i + 1}`)
+  const dir = project(bigWasm, 'calls 2 update', names)
+  log(`${MULTI} canisters: icp and ours (parallel 4) interleaved ×${MULTI_RUNS}`)
+  const icp = []
+  const cold = []
+  const actionCold = []
+  for (let i = 0; i < MULTI_RUNS; i++) {
+    icp.push(await icpSync(dir))
+    cold.push(await cliSync(dir, freshDir('cache'), 4))
+    actionCold.push(await actionSync(dir, freshDir('runner'), 4))
+  }
+  const cache = freshDir('cache')
+  await cliSync(dir, cache, 4)
+  const warm = await repeat(MULTI_RUNS, () => cliSync(dir, cache, 4))
+  raw.multi = { icp, cold, warm, actionCold }
+  row(`4 ${MULTI} canisters, parallel 4, cold`, med(icp, 'wallMs'), med(cold, 'wallMs'), '≤ 0.3×')
+  row(`4 ${MULTI} canisters, parallel 4, cold`, med(icp, 'wallMs'), med(actionCold, 'wallMs'), '≤ 0.3×', '', {
+    host: 'action',
+  })
+  row(`4 ${MULTI} canisters, parallel 4, warm`, med(icp, 'wallMs'), med(warm, 'wallMs'), '≤ 0.3×')
+}
+
+if (ONLY.has('compute')) {
+  const dir = project(bigWasm, `compute ${COMPUTE}`)
+  const cache = freshDir('cache')
+  log(`compute ${COMPUTE}: icp and ours interleaved ×${RUNS}`)
+  await cliSync(dir, cache)
+  const icp = []
+  const cli = []
+  for (let i = 0; i < RUNS; i++) {
+    icp.push(await icpSync(dir))
+    cli.push(await cliSync(dir, cache))
+  }
+  raw.compute = { icp, cli }
+  row(
+    '5 compute-bound plugin (its own timing)',
+    med(icp, 'workMs'),
+    med(cli, 'workMs'),
+    '≥ 0.8× speed',
+    'ratio = ours/icp time',
+    {},
+  )
+}
+
+replica.kill('SIGTERM')
+
+// ---- report ----
+const icpVersion = (await runProcess(ICP, ['--version'], { env: icpEnv })).stdout.trim()
+const nodeVersion = (await runProcess(NODE, ['--version'], {})).stdout.trim()
+const machine = {
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  icp: icpVersion,
+  node: nodeVersion,
+  harnessNode: process.version,
+  bigPluginBytes: bigBytes,
+  runs: RUNS,
+  loadAverage: { start: loadAtStart, end: loadavg()[0] },
+}
+const fmt = (ms) => (Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2)) : '—')
+const lines = [
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, load average ${loadAtStart.toFixed(1)} → ${loadavg()[0].toFixed(1)}; ${icpVersion}; ours on Node ${nodeVersion}; medians of ${RUNS} (8 canisters: ${MULTI_RUNS})`,
+  '',
+  '| scenario | ours | icp-cli (ms) | ours (ms) | ours/icp | target |',
+  '|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.scenario} | ${r.host} | ${fmt(r.icpMs)} | ${fmt(r.ourMs)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '—'} | ${r.target}${r.note ? ` (${r.note})` : ''} |`,
+  ),
+]
+console.log(lines.join('\n'))
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
+const out = join(ROOT, 'bench/results', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+writeFileSync(out, JSON.stringify({ machine, rows, raw }, null, 2))
+log(`wrote ${out}`)
+rmSync(work, { recursive: true, force: true })
