@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
 
 // src/plugin/plugin-worker.ts
-import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 
 // src/plugin/protocol.ts
@@ -505,7 +505,7 @@ function randomU64() {
 }
 
 // src/plugin/plugin-worker.ts
-var data = workerData;
+var data = await new Promise((resolve) => parentPort.once("message", resolve));
 var { port } = data;
 var state = new Int32Array(data.shared, 0, 1);
 var dropped = new BigInt64Array(data.shared, 8, 2);
