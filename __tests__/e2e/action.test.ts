@@ -10,6 +10,7 @@ import type { SyncResult } from '../../src/report/result.js'
 import { buildJsPlugin } from '../helpers/build-plugin.js'
 import {
   type TestIdentity,
+  canisterYaml,
   demoCanisterOn,
   newIdentity,
   writeIds,
@@ -55,41 +56,24 @@ beforeAll(async () => {
   seedUrl = http.route('/seed.wasm', { body: seedBytes, failTimes: 1, failStatus: 500 })
   project = writeProject(
     replica,
-    `canisters:
-  - name: alpha
-    build:
-      steps:
-        - type: script
-          command: echo build
-    sync:
-      steps:
-        - type: script
-          command: echo "script saw $ICP_CLI_CID in $ICP_CLI_ENVIRONMENT" > script-ran.txt
-        - type: plugin
-          path: plugins/seed.wasm
-          dirs: [seed-data]
-          files: [config.txt]
-  - name: beta
-    build:
-      steps:
-        - type: script
-          command: echo build
-    sync:
-      steps:
-        - type: plugin
-          url: ${seedUrl}
-          sha256: ${createHash('sha256').update(seedBytes).digest('hex')}
-          dirs: [seed-data]
-  - name: gamma
-    build:
-      steps:
-        - type: script
-          command: echo build
-    sync:
-      steps:
-        - type: plugin
-          path: plugins/fail.wasm
-`,
+    'canisters:\n' +
+      canisterYaml(
+        'alpha',
+        `- type: script
+  command: echo "script saw $ICP_CLI_CID in $ICP_CLI_ENVIRONMENT" > script-ran.txt
+- type: plugin
+  path: plugins/seed.wasm
+  dirs: [seed-data]
+  files: [config.txt]`,
+      ) +
+      canisterYaml(
+        'beta',
+        `- type: plugin
+  url: ${seedUrl}
+  sha256: ${createHash('sha256').update(seedBytes).digest('hex')}
+  dirs: [seed-data]`,
+      ) +
+      canisterYaml('gamma', '- type: plugin\n  path: plugins/fail.wasm'),
     { ...SEED_FILES, 'config.txt': 'dev\n' },
     { 'plugins/seed.wasm': seedWasm, 'plugins/fail.wasm': failWasm },
   )

@@ -13,6 +13,7 @@ import { buildJsPlugin } from '../helpers/build-plugin.js'
 import { FakeCacheServer } from '../helpers/cache-server.js'
 import {
   type TestIdentity,
+  canisterYaml,
   demoCanisterOn,
   newIdentity,
   writeIds,
@@ -46,19 +47,8 @@ beforeAll(async () => {
   projectFor = (url, sha256) => {
     const project = writeProject(
       replica,
-      `canisters:
-  - name: alpha
-    build:
-      steps:
-        - type: script
-          command: echo build
-    sync:
-      steps:
-        - type: plugin
-          url: ${url}
-          sha256: ${sha256}
-          dirs: [seed-data]
-`,
+      'canisters:\n' +
+        canisterYaml('alpha', `- type: plugin\n  url: ${url}\n  sha256: ${sha256}\n  dirs: [seed-data]`),
       { 'seed-data/a.txt': 'apple' },
     )
     writeIds(project.dir, 'e2e', { alpha: id })

@@ -63,6 +63,27 @@ ${body}`
   return { dir, manifest }
 }
 
+/**
+ * One inline canister for `canisters:` with a trivial build and the given sync steps (YAML list items,
+ * written at column 0: `- type: plugin` …; they are indented here).
+ */
+export function canisterYaml(name: string, syncSteps: string): string {
+  const steps = syncSteps
+    .trim()
+    .split('\n')
+    .map((line) => `        ${line}`)
+    .join('\n')
+  return `  - name: ${name}
+    build:
+      steps:
+        - type: script
+          command: echo build
+    sync:
+      steps:
+${steps}
+`
+}
+
 /** The `.icp/data/mappings/<env>.ids.json` icp writes for a connected network. */
 export function writeIds(dir: string, environment: string, ids: Record<string, string>): void {
   mkdirSync(join(dir, '.icp/data/mappings'), { recursive: true })
