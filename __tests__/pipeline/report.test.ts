@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 
+import { resultOutputJson } from '../../src/action/result-output.js'
 import { SUMMARY_BUDGET_BYTES, renderSummary } from '../../src/action/summary.js'
 import {
   type CanisterResult,
@@ -162,5 +163,35 @@ describe('bounded parallelism', () => {
     })
     expect(out).toEqual([0, 1, 2, 3, 4, 5])
     expect(peak).toBe(2)
+  })
+})
+
+describe('result output', () => {
+  test('is the whole result when it fits', () => {
+    const r = result([canister()])
+    expect(JSON.parse(resultOutputJson(r))).toEqual(r)
+  })
+
+  test('drops detail before the verdict when it does not fit, and says what it dropped', () => {
+    const chatty = Array.from({ length: 50 }, (_, i) =>
+      canister({
+        name: `c${i}`,
+        steps: [
+          step({ output: Array.from({ length: 200 }, () => 'z'.repeat(100)), persistentStderr: ['kept'] }),
+        ],
+      }),
+    )
+    const json = resultOutputJson(result(chatty), 64 * 1024)
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(64 * 1024)
+    const parsed = JSON.parse(json) as SyncResult & { truncated: string[] }
+    expect(parsed.truncated).toEqual(['output'])
+    expect(parsed.synced.length).toBe(50)
+    expect(parsed.canisters[0]!.steps[0]!.persistentStderr).toEqual(['kept'])
+    const tiny = JSON.parse(resultOutputJson(result(chatty), 600)) as {
+      truncated: string[]
+      synced: string[]
+    }
+    expect(tiny.truncated).toEqual(['canisters'])
+    expect(tiny.synced.length).toBe(50)
   })
 })

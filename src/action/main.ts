@@ -8,6 +8,7 @@ import { type SyncResult, failedCanistersMessage } from '../report/result.js'
 import { runSync } from '../sync.js'
 import { secretForms } from '../identity/index.js'
 import { annotateError } from './annotations.js'
+import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
 import { createToolCacheDownload } from './download.js'
 import { getInputs } from './inputs.js'
@@ -60,7 +61,7 @@ export async function run(): Promise<void> {
 
 async function publish(result: SyncResult, summary: boolean, secrets: string[]): Promise<void> {
   if (result.error) annotateError(result.error, 'icp-sync', (text) => redact(text, secrets))
-  core.setOutput('result', redact(JSON.stringify(result), secrets))
+  core.setOutput('result', redact(resultOutputJson(result), secrets))
   core.setOutput('synced', result.synced.join(','))
   core.setOutput('failed', result.failed.join(','))
   if (summary && process.env.GITHUB_STEP_SUMMARY) {
