@@ -7,11 +7,11 @@
 //   Actions cache, a shared runner disk) can be tampered with; a bad entry is discarded and downloaded again.
 // - A URL that is not http(s) is refused before the cache is consulted, so a manifest never works only
 //   because an old cache happens to hold its sha256.
-import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { DownloadError, type DownloadFn, createFetchDownload, errorText, statusLine } from './download.js'
+import { sha256Hex } from './transpile.js'
 
 export { DownloadError, type DownloadFn, statusLine } from './download.js'
 
@@ -54,9 +54,7 @@ export class PluginSourceError extends Error {
   }
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
+export { sha256Hex }
 
 /** A sha256 we are willing to use as a directory name: exactly what `sha256Hex` produces. */
 const CACHEABLE_SHA256 = /^[0-9a-f]{64}$/
