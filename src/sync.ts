@@ -289,6 +289,7 @@ async function runPluginStep(
   })
   const run = await runPlugin({
     component: source.bytes,
+    componentSha256: source.sha256,
     pluginLabel: step.label,
     pluginPath: source.location,
     canisterDir: canister.dir,

@@ -163,7 +163,7 @@ function checkCallable(req: RunPluginRequest): void {
 async function transpile(req: RunPluginRequest, version: InterfaceVersion): Promise<TranspiledPlugin> {
   let plugin: TranspiledPlugin
   try {
-    plugin = await transpilePlugin(req.component, req.cacheDir)
+    plugin = await transpilePlugin(req.component, req.cacheDir, req.componentSha256)
   } catch (error) {
     if (error instanceof TranspileError)
       throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [

@@ -70,10 +70,15 @@ export function transpileCacheKey(componentSha256: string): string {
 
 /**
  * Transpile `component` (or load it from `cacheRoot`). Throws `TranspileError` for bytes that are not
- * a valid component.
+ * a valid component. `knownSha256`: the component's hash when the caller has just verified it (a 12 MB
+ * plugin costs ~20 ms to hash again).
  */
-export async function transpilePlugin(component: Uint8Array, cacheRoot: string): Promise<TranspiledPlugin> {
-  const sha256 = sha256Hex(component)
+export async function transpilePlugin(
+  component: Uint8Array,
+  cacheRoot: string,
+  knownSha256?: string,
+): Promise<TranspiledPlugin> {
+  const sha256 = knownSha256 ?? sha256Hex(component)
   const dir = join(cacheRoot, transpileCacheKey(sha256))
   // Two canisters syncing the same plugin at once share one transpile.
   let pending = inFlight.get(dir)

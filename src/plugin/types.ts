@@ -43,6 +43,8 @@ export interface PluginInput {
 
 export interface RunPluginRequest {
   component: Uint8Array
+  /** sha256 of `component` when the caller has verified it already (resolvePluginSource has). */
+  componentSha256?: string
   /** 'plugin path: p.wasm' / 'plugin url: https://…' style label for messages. */
   pluginLabel: string
   /** Absolute path or URL, used in icp-style messages ("failed to call exec() on plugin at <p>"). */
