@@ -11,10 +11,11 @@ import { type CallLogEntry, type Replica, startReplica } from '../../replica/ind
 import type { SyncResult } from '../../src/report/result.js'
 import type { TestIdentity } from '../helpers/e2e-project.js'
 import { PluginHttpServer } from '../helpers/http-server.js'
+import { ICP_BIN, isolatedIcpEnv } from '../helpers/icp.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
 import { runProcess } from '../helpers/runner.js'
 
-export const ICP_BIN = join(REPO_ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
+export { ICP_BIN }
 const CLI = join(REPO_ROOT, 'dist/cli.js')
 
 /** Why icp-cli cannot run here (it ships for linux-x64 only), or undefined when it can. */
@@ -163,14 +164,7 @@ export class Workspace {
     const root = await mkdtemp(join(tmpdir(), 'icp-sync-conformance-'))
     const pemFile = join(root, 'identity.pem')
     await writeFile(pemFile, pem)
-    const icpEnv: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: join(root, 'home'),
-      ICP_HOME: join(root, 'icp-home'),
-      DO_NOT_TRACK: '1',
-      NO_COLOR: '1',
-    }
-    await mkdir(icpEnv.HOME!)
+    const icpEnv = isolatedIcpEnv(root)
     const workspace = new Workspace(root, pemFile, principal, icpEnv, join(root, 'ours-cache'))
     const imported = await workspace.icp(
       ['identity', 'import', 'ci', '--from-pem', pemFile, '--storage', 'plaintext'],

@@ -2,12 +2,10 @@
 // (`icp identity import --from-pem … --storage plaintext`) and ask it for the principal.
 // Every oracle gets its own HOME and ICP_HOME, so nothing touches the machine's identities.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO_ROOT } from './paths.js'
-
-export const ICP = join(REPO_ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
+import { ICP_BIN, isolatedIcpEnv } from './icp.js'
 
 export interface IcpResult {
   ok: boolean
@@ -17,23 +15,11 @@ export interface IcpResult {
 
 export class IcpOracle {
   readonly dir = mkdtempSync(join(tmpdir(), 'icp-oracle-'))
+  private readonly env = isolatedIcpEnv(this.dir)
   private count = 0
 
-  constructor() {
-    mkdirSync(join(this.dir, 'home'))
-  }
-
   run(args: string[]): IcpResult {
-    const result = spawnSync(ICP, args, {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH,
-        HOME: join(this.dir, 'home'),
-        ICP_HOME: join(this.dir, 'icp'),
-        DO_NOT_TRACK: '1',
-        NO_COLOR: '1',
-      },
-    })
+    const result = spawnSync(ICP_BIN, args, { encoding: 'utf8', env: this.env })
     return { ok: result.status === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() }
   }
 

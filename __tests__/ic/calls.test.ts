@@ -2,9 +2,8 @@
 // icp-cli's routing table, its error texts, rejects, proxy errors, metadata, the running check,
 // retries, and an update whose connection is lost (never executed twice).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
-import { promisify } from 'node:util'
+import { tmpdir } from 'node:os'
 import { generateKeyPairSync } from 'node:crypto'
 import { IDL } from '@icp-sdk/core/candid'
 import { Principal } from '@icp-sdk/core/principal'
@@ -18,7 +17,7 @@ import {
   type IcConnection,
   type PluginCallRequest,
 } from '../../src/ic/index.js'
-import { ICP } from '../helpers/icp-oracle.js'
+import { runIcpAsync } from '../helpers/icp.js'
 
 const FAST = { baseDelayMs: 10, pollTimeoutMs: 1500, pollIntervalMs: 100 }
 
@@ -178,19 +177,10 @@ describe('rejects reach the plugin as one line, exactly as icp-cli hands them', 
   test('the same reject text as icp-cli 1.5.0 itself prints for the same call', async () => {
     const ours = await direct().canisterCall(call({ method: 'fail', arg: noArgs(), callType: 'update' }))
     // Async: the replica runs in this process and must keep answering while icp waits on it.
-    const icp = await promisify(execFile)(
-      ICP,
+    const icp = await runIcpAsync(
       ['canister', 'call', demo, 'fail', '()', '-n', replica.url, '-k', 'fetch', '--identity', 'anonymous'],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: '/nonexistent-home',
-          ICP_HOME: `/tmp/icp-home-${process.pid}`,
-          DO_NOT_TRACK: '1',
-          NO_COLOR: '1',
-        },
-      },
-    ).catch((error: { stderr: string }) => ({ stderr: error.stderr }))
+      tmpdir(),
+    )
     const line = (ours as { err: string }).err.replace(/^canister call failed: /, '')
     expect(icp.stderr).toContain(line)
   })

@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DEMO_CANDID, demoCanister, startReplica, type Replica } from '../../replica/index.js'
-import { REPO_ROOT } from '../helpers/paths.js'
+import { ICP_BIN, isolatedIcpEnv } from '../helpers/icp.js'
 
-const ICP = join(REPO_ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
 const run = promisify(execFile)
 
 let home: string
@@ -23,27 +22,12 @@ const principals: Record<string, string> = {}
 const KINDS = ['secp', 'ed', 'p256'] as const
 
 function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: home,
-    ICP_HOME: join(home, '.icp'),
-    DO_NOT_TRACK: '1',
-    NO_COLOR: '1',
-  }
-  for (const k of [
-    'RUST_BACKTRACE',
-    'RUST_LIB_BACKTRACE',
-    'ICP_ENVIRONMENT',
-    'ICP_NETWORK',
-    'ICP_PROJECT_ROOT',
-  ])
-    delete e[k]
-  return e
+  return isolatedIcpEnv(home)
 }
 
 async function icp(args: string[], cwd = project): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(ICP, args, { cwd, env: env(), timeout: 60_000 })
+    const { stdout, stderr } = await run(ICP_BIN, args, { cwd, env: env(), timeout: 60_000 })
     return { code: 0, stdout, stderr }
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string }
