@@ -35129,8 +35129,8 @@ function transpileCacheKey(componentSha256) {
   const options = createHash("sha256").update(JSON.stringify({ CACHE_FORMAT, TRANSPILER_VERSION, GENERATE_OPTIONS })).digest("hex").slice(0, 16);
   return `${componentSha256}-${TRANSPILER_VERSION}-${options}`;
 }
-async function transpilePlugin(component, cacheRoot) {
-  const sha2563 = sha256Hex(component);
+async function transpilePlugin(component, cacheRoot, knownSha256) {
+  const sha2563 = knownSha256 ?? sha256Hex(component);
   const dir = join2(cacheRoot, transpileCacheKey(sha2563));
   let pending = inFlight.get(dir);
   if (!pending) {
@@ -47563,7 +47563,7 @@ function checkCallable(req) {
 async function transpile(req, version) {
   let plugin;
   try {
-    plugin = await transpilePlugin(req.component, req.cacheDir);
+    plugin = await transpilePlugin(req.component, req.cacheDir, req.componentSha256);
   } catch (error2) {
     if (error2 instanceof TranspileError)
       throw new RunFailure("bad-component", `failed to load wasm component from ${req.pluginPath}`, [
@@ -47684,7 +47684,6 @@ function mapEnd(req, run) {
 }
 
 // src/plugin/source.ts
-import { createHash as createHash3 } from "node:crypto";
 import { mkdir as mkdir2, mkdtemp, readFile as readFile3, rename as rename2, rm as rm3 } from "node:fs/promises";
 import { join as join5, resolve as resolve2 } from "node:path";
 var PluginSourceError = class extends Error {
@@ -47695,9 +47694,6 @@ var PluginSourceError = class extends Error {
   causes;
   name = "PluginSourceError";
 };
-function sha256Hex2(bytes) {
-  return createHash3("sha256").update(bytes).digest("hex");
-}
 var CACHEABLE_SHA256 = /^[0-9a-f]{64}$/;
 function pluginCacheEntryDir(cacheDir, sha2563) {
   if (!CACHEABLE_SHA256.test(sha2563)) throw new Error(`not a lowercase hex sha256: '${sha2563}'`);
@@ -47718,7 +47714,7 @@ async function readPathSource(manifestPath, req, progress) {
   } catch (error2) {
     throw new PluginSourceError(`failed to read wasm file at '${manifestPath}'`, [osErrorText(error2)]);
   }
-  const sha2563 = sha256Hex2(bytes);
+  const sha2563 = sha256Hex(bytes);
   if (req.sha256 !== void 0) {
     progress("Verifying checksum");
     checkSha256(req.sha256, sha2563);
@@ -47764,7 +47760,7 @@ async function resolveUrlSource(url, req, progress) {
       throw new PluginSourceError("failed to read http response", [errorText(error2)]);
     }
     progress("Verifying checksum");
-    const sha2563 = sha256Hex2(bytes);
+    const sha2563 = sha256Hex(bytes);
     checkSha256(expected, sha2563);
     const target = entryDir ?? pluginCacheEntryDir(req.cacheDir, sha2563);
     try {
@@ -47789,7 +47785,7 @@ async function readCacheEntry2(entryDir, expected, progress, warn) {
   }
   progress("Using cached file");
   progress("Verifying checksum");
-  const sha2563 = sha256Hex2(bytes);
+  const sha2563 = sha256Hex(bytes);
   if (sha2563 === expected) return { bytes, sha256: sha2563, location, cacheHit: true };
   warn(
     `cached plugin ${location} does not match its sha256 (actual ${sha2563}); discarding it and downloading again`
@@ -47848,7 +47844,7 @@ import { join as join7, resolve as resolve4 } from "node:path";
 
 // src/project/recipe.ts
 var import_handlebars = __toESM(require_lib(), 1);
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, writeFileSync } from "node:fs";
 import { homedir as homedir2 } from "node:os";
 import { isAbsolute as isAbsolute2, join as join6, resolve as resolve3 } from "node:path";
@@ -47905,7 +47901,7 @@ async function fetchTemplate(decl, opts, projectDir) {
   return { ...result, cacheHit: false, commit: store };
 }
 function verified2(bytes, expected) {
-  const actual = createHash4("sha256").update(bytes).digest("hex");
+  const actual = createHash3("sha256").update(bytes).digest("hex");
   if (expected !== void 0 && actual !== expected) {
     throw new RecipeError(
       `sha256 checksum mismatch for recipe template: expected ${expected}, actual ${actual}`
@@ -47957,12 +47953,12 @@ var TemplateCache = class {
     return join6(this.root, "sha256", `${sha}.hbs`);
   }
   urlPath(url) {
-    return join6(this.root, "url", createHash4("sha256").update(url).digest("hex"));
+    return join6(this.root, "url", createHash3("sha256").update(url).digest("hex"));
   }
   bySha(sha) {
     if (!/^[0-9a-f]{64}$/.test(sha)) return void 0;
     const bytes = readOrUndefined(this.shaPath(sha));
-    if (bytes && createHash4("sha256").update(bytes).digest("hex") === sha) return bytes;
+    if (bytes && createHash3("sha256").update(bytes).digest("hex") === sha) return bytes;
     return void 0;
   }
   byUrl(url) {
@@ -49660,6 +49656,7 @@ async function runPluginStep(step, canister, result, onLine, context) {
   });
   const run = await runPlugin({
     component: source.bytes,
+    componentSha256: source.sha256,
     pluginLabel: step.label,
     pluginPath: source.location,
     canisterDir: canister.dir,
