@@ -411,3 +411,49 @@ describe('connect: root keys as icp-cli reads them, verification on', () => {
     )
   })
 })
+
+// The agent's own query check is off (src/ic/query-signatures.ts does it with node:crypto): these prove
+// ours runs on every query, for replies and rejects, and refuses what the agent refused.
+describe('query responses: node signatures checked', () => {
+  const queried = async (req: PluginCallRequest) => canisterCaller(conn, {}).canisterCall(req)
+
+  test('a signed reply and a signed reject both pass', async () => {
+    expect('ok' in (await queried(call({})))).toBe(true)
+    const reject = await queried(call({ method: 'no_such_method' }))
+    expect((reject as { err: string }).err).toMatch(/reject code CanisterError/)
+  })
+
+  test.each([
+    ['corruptQuerySignature', /bad signature by node /],
+    ['unknownQueryNode', /node [a-z0-9-]+ is not in the canister's subnet/],
+  ] as const)('%s → refused, not retried as transient', async (fault, why) => {
+    replica.setFaults({ [fault]: true })
+    for (const req of [call({}), call({ method: 'no_such_method' })]) {
+      const outcome = await queried(req)
+      expect((outcome as { err: string }).err).toMatch(
+        /^canister call failed: Query signature verification failed\./,
+      )
+      expect((outcome as { err: string }).err).toMatch(why)
+    }
+    expect(replica.callLog().filter((entry) => entry.callType === 'query')).toHaveLength(2)
+  })
+
+  test('after a failed check the subnet keys are read again (rotation), then the query passes', async () => {
+    const fresh = await connect({
+      apiUrl: replica.url,
+      rootKey: replica.rootKeyHex,
+      identity: me,
+      retry: FAST,
+    })
+    const subnetReads = () =>
+      replica.callLog().filter((entry) => entry.callType === 'read_state' && /subnet/.test(entry.method))
+        .length
+    await canisterCaller(fresh, {}).canisterCall(call({}))
+    const before = subnetReads()
+    replica.setFaults({ corruptQuerySignature: true })
+    await canisterCaller(fresh, {}).canisterCall(call({}))
+    expect(subnetReads()).toBe(before + 1)
+    replica.setFaults({})
+    expect('ok' in (await canisterCaller(fresh, {}).canisterCall(call({})))).toBe(true)
+  })
+})

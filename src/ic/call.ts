@@ -14,6 +14,7 @@ import { Principal } from '@icp-sdk/core/principal'
 import { blsVerify } from './bls.js'
 import type { IcConnection } from './connect.js'
 import { IcError, rejectText, toHex, toIcError, type Reject } from './errors.js'
+import { checkQueryResponse, type SignedQueryResponse } from './query-signatures.js'
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
 
@@ -65,6 +66,13 @@ export async function query(
     stats,
     async () => {
       const response = await conn.agent.query(canisterId, { methodName: method, arg })
+      await checkQueryResponse(
+        conn.agent,
+        conn.nodeKeys,
+        canisterId,
+        response as unknown as SignedQueryResponse,
+        conn.maxQueryAgeMs,
+      )
       if (response.status === QueryResponseStatus.Replied) return new Uint8Array(response.reply.arg)
       const reject = {
         code: Number(response.reject_code),

@@ -3,6 +3,8 @@
 import { HttpAgent, IC_ROOT_KEY } from '@icp-sdk/core/agent'
 
 import { blsVerify, prepareBls } from './bls.js'
+import { defaultAgentFetch } from './http-transport.js'
+import { NodeKeyStore } from './query-signatures.js'
 import type { LoadedIdentity } from '../identity/index.js'
 import { toIcError } from './errors.js'
 
@@ -25,6 +27,10 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export interface IcConnection {
   agent: HttpAgent
+  /** The agent's subnet node keys (src/ic/query-signatures.ts checks query signatures with them). */
+  nodeKeys: NodeKeyStore
+  /** How old a query's node signature may be (the ingress expiry window). */
+  maxQueryAgeMs: number
   warnings: string[]
   apiUrl: string
   identity: LoadedIdentity
@@ -73,13 +79,17 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
   if (req.rootKey === 'mainnet') rootKey = new Uint8Array(Buffer.from(IC_ROOT_KEY, 'hex'))
   else if (req.rootKey !== 'fetch') rootKey = parseRootKeyHex(req.rootKey)
 
+  const nodeKeys = new NodeKeyStore()
   const agent = HttpAgent.createSync({
     host: req.apiUrl,
     identity: req.identity.identity,
-    fetch: req.fetchImpl,
+    fetch: req.fetchImpl ?? defaultAgentFetch(),
     rootKey,
     shouldFetchRootKey: false,
-    verifyQuerySignatures: true,
+    // Query signatures are checked in src/ic/call.ts with node:crypto: the agent's pure-JS Ed25519
+    // took ~3 ms per query. Its subnet-key cache is ours so a failed check can refresh the keys.
+    verifyQuerySignatures: false,
+    subnetNodeKeyExpirableStore: nodeKeys,
     ingressExpiryInMinutes: INGRESS_EXPIRY_MINUTES,
     // Every retry is decided here (src/ic/), where we know whether a request may already have run.
     retryTimes: 0,
@@ -99,6 +109,8 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
   }
   return {
     agent,
+    nodeKeys,
+    maxQueryAgeMs: INGRESS_EXPIRY_MINUTES * 60_000,
     warnings,
     apiUrl: req.apiUrl,
     identity: req.identity,

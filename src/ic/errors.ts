@@ -2,7 +2,6 @@
 // what a failure says about delivery: was the request certainly not accepted (safe to send again),
 // possibly accepted (never re-send: poll by request id), or answered (final)?
 
-import { STATUS_CODES } from 'node:http'
 import {
   AgentError,
   CertificateNotAuthorizedErrorCode,
@@ -16,6 +15,8 @@ import {
   UncertifiedRejectErrorCode,
   UncertifiedRejectUpdateErrorCode,
 } from '@icp-sdk/core/agent'
+
+import { STATUS_CODES } from '../util/node-http.js'
 
 const REJECT_CODE_NAMES: Record<number, string> = {
   1: 'SysFatal',

@@ -2,7 +2,8 @@
 // bodies that break off, and a body-length check. No @actions/* import (the CLI runs without them); the
 // Action passes its own tool-cache based download instead (src/action/download.ts).
 import { open, rm } from 'node:fs/promises'
-import { STATUS_CODES } from 'node:http'
+
+import { STATUS_CODES } from '../util/node-http.js'
 
 /** Fetches `url` into the file `dest` (which does not exist yet). Throws `DownloadError` when it can't. */
 export type DownloadFn = (url: string, dest: string) => Promise<void>

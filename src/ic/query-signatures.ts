@@ -1,0 +1,143 @@
+// Node signatures on query responses, checked with node:crypto. The agent's own check (pure-JS
+// Ed25519) cost ~3 ms per query, five times the replica's round trip; this is the same check:
+// every signature by a node of the canister's subnet over hash(response fields, timestamp, request
+// id) under the `\x0Bic-response` domain, at least one signature, and a fresh timestamp.
+import { createPublicKey, verify, type KeyObject } from 'node:crypto'
+
+import {
+  hashOfMap,
+  IC_RESPONSE_DOMAIN_SEPARATOR,
+  type DerEncodedPublicKey,
+  type HttpAgent,
+} from '@icp-sdk/core/agent'
+import { Principal } from '@icp-sdk/core/principal'
+
+import { IcError } from './errors.js'
+
+/** What the agent hands back from `query()` (verification off): the decoded body plus the request id. */
+export interface SignedQueryResponse {
+  status: string
+  reply?: { arg: Uint8Array }
+  reject_code?: number
+  reject_message?: string
+  error_code?: string
+  signatures?: Array<{ timestamp: bigint | number; signature: Uint8Array; identity: Uint8Array }>
+  requestId: Uint8Array
+}
+
+/** Node id (text) → DER-encoded Ed25519 public key, as the agent reads them from a subnet certificate. */
+export type SubnetNodeKeys = Map<string, DerEncodedPublicKey>
+
+const keyObjects = new Map<string, KeyObject>()
+
+function nodeKey(der: Uint8Array): KeyObject {
+  const id = Buffer.from(der).toString('hex')
+  let key = keyObjects.get(id)
+  if (!key) {
+    key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 key')
+    keyObjects.set(id, key)
+  }
+  return key
+}
+
+const failed = (why: string): IcError =>
+  new IcError(`Query signature verification failed. (${why})`, 'answered')
+
+/**
+ * Throws an IcError unless every signature verifies under the subnet's node keys and the newest one
+ * is at most `maxAgeMs` old by our clock (signatures from the future are accepted, as the agent does).
+ */
+export function verifyQuerySignatures(
+  response: SignedQueryResponse,
+  nodeKeys: SubnetNodeKeys,
+  maxAgeMs: number,
+  nowMs: number = Date.now(),
+): void {
+  const signatures = response.signatures ?? []
+  if (signatures.length === 0) throw failed('the response carries no node signature')
+  if (signatures.length > nodeKeys.size)
+    throw failed(`${signatures.length} signatures from a subnet of ${nodeKeys.size} nodes`)
+  let fields: Record<string, unknown>
+  if (response.status === 'replied' && response.reply) fields = { status: 'replied', reply: response.reply }
+  else if (response.status === 'rejected')
+    fields = {
+      status: 'rejected',
+      reject_code: response.reject_code,
+      reject_message: response.reject_message,
+      error_code: response.error_code,
+    }
+  else throw failed(`unknown response status '${response.status}'`)
+
+  for (const { timestamp, signature, identity } of signatures) {
+    const nodeId = Principal.fromUint8Array(identity).toText()
+    const der = nodeKeys.get(nodeId)
+    if (!der) throw failed(`node ${nodeId} is not in the canister's subnet`)
+    const hash = hashOfMap({ ...fields, timestamp: BigInt(timestamp), request_id: response.requestId })
+    const message = Buffer.concat([IC_RESPONSE_DOMAIN_SEPARATOR, hash])
+    let valid: boolean
+    try {
+      valid = verify(null, message, nodeKey(der), signature)
+    } catch {
+      valid = false
+    }
+    if (!valid) throw failed(`bad signature by node ${nodeId}`)
+  }
+  const newestMs = Math.max(...signatures.map(({ timestamp }) => Number(BigInt(timestamp) / 1_000_000n)))
+  if (nowMs - newestMs > maxAgeMs)
+    throw new IcError(
+      `Query response is stale: signed ${Math.round((nowMs - newestMs) / 1000)}s ago (more than ${Math.round(maxAgeMs / 60_000)} minutes). Is the computer's clock synchronized?`,
+      'answered',
+    )
+}
+
+/**
+ * The agent's subnet-key cache, owned here so a failed check can drop a stale entry (node keys rotate)
+ * and try once more with fresh keys, as the agent does.
+ */
+export class NodeKeyStore {
+  private readonly entries = new Map<string, { value: SubnetNodeKeys; expires: number }>()
+  constructor(readonly expirationTime = 5 * 60_000) {}
+
+  async get(key: string): Promise<SubnetNodeKeys | undefined> {
+    const entry = this.entries.get(key)
+    if (!entry) return undefined
+    if (entry.expires <= Date.now()) {
+      this.entries.delete(key)
+      return undefined
+    }
+    return entry.value
+  }
+  async set(key: string, value: SubnetNodeKeys): Promise<void> {
+    this.entries.set(key, { value, expires: Date.now() + this.expirationTime })
+  }
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key)
+  }
+  clear(): void {
+    this.entries.clear()
+  }
+}
+
+/** Verifies a query response for `canisterId`, refreshing the subnet's node keys once on failure. */
+export async function checkQueryResponse(
+  agent: HttpAgent,
+  store: NodeKeyStore,
+  canisterId: string,
+  response: SignedQueryResponse,
+  maxAgeMs: number,
+): Promise<void> {
+  const keys = await agent.fetchSubnetKeys({ canisterId: Principal.fromText(canisterId) })
+  try {
+    verifyQuerySignatures(response, keys, maxAgeMs)
+  } catch (error) {
+    if (!(error instanceof IcError) || !error.message.startsWith('Query signature verification failed'))
+      throw error
+    store.clear()
+    verifyQuerySignatures(
+      response,
+      await agent.fetchSubnetKeys({ canisterId: Principal.fromText(canisterId) }),
+      maxAgeMs,
+    )
+  }
+}
