@@ -1,13 +1,14 @@
 import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
+import {
+  DROPPED_INDEX,
+  STATE_INDEX
+} from "./chunk-IFCE37VA.js";
+import "./chunk-NV5WPINZ.js";
 
 // src/plugin/plugin-worker.ts
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-
-// src/plugin/protocol.ts
-var STATE_INDEX = 0;
-var DROPPED_INDEX = { stdout: 1, stderr: 2 };
 
 // src/plugin/wasi/index.ts
 import { randomBytes, randomFillSync } from "node:crypto";

@@ -56,6 +56,11 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // Code only some runs need (the transpiler on a cache miss, Handlebars for recipes, @actions/cache)
+  // sits in chunks loaded by import() on first use: a warm run parses and evaluates far less.
+  // Chunks stay beside the entry points: bundled code finds its assets relative to import.meta.url.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   legalComments: 'none',
   // Worktrees may symlink node_modules; keep the bundle's path comments identical wherever it is built.
   preserveSymlinks: true,

@@ -7,7 +7,13 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { $init, generate } from '@bytecodealliance/jco-transpile/component'
+// The transpiler is loaded on the first cache miss only: its module starts compiling a 3.4 MB wasm
+// the moment it is evaluated, which a warm run never needs.
+let transpiler: Promise<typeof import('@bytecodealliance/jco-transpile/component')> | undefined
+function loadTranspiler() {
+  transpiler ??= import('@bytecodealliance/jco-transpile/component')
+  return transpiler
+}
 
 /** Pinned in package.json; part of the cache key so a transpiler upgrade never reuses old output. */
 export const TRANSPILER_VERSION = '0.15.0'
@@ -102,6 +108,7 @@ async function transpileInto(
   if (cached) return { ...cached, dir, modulePath: join(dir, 'plugin.mjs'), cacheHit: true, transpileMs: 0 }
 
   const started = performance.now()
+  const { $init, generate } = await loadTranspiler()
   await $init
   let generated
   try {

@@ -259,7 +259,7 @@ async function finishCanister(
   }
   let rendered: string
   try {
-    rendered = renderTemplate(fetched.text, recipe.configuration, decl.name)
+    rendered = await renderTemplate(fetched.text, recipe.configuration, decl.name)
   } catch (err) {
     if (!(err instanceof RecipeError)) throw err
     src.fail(at, `recipe template for '${recipe.type}' failed to render: ${err.causes.join(': ')}`)
