@@ -7,6 +7,7 @@ import {
   canisterCaller,
   checkCanisterRunning,
   connect,
+  prepareBls,
   type CallRecord,
   type IcConnection,
 } from './ic/index.js'
@@ -30,7 +31,6 @@ import {
   type SyncResult,
   errorInfo,
 } from './report/result.js'
-import { runScript } from './steps/script.js'
 import { mapBounded } from './util/pool.js'
 
 export interface SyncEnvironment {
@@ -88,6 +88,8 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   let identity: LoadedIdentity
   let connection: IcConnection
   try {
+    // The certificate verifier's wasm compiles in the background while the manifest is read.
+    prepareBls()
     const project = await loadProject(options.projectDir)
     plan = await planSync(project, {
       environment: options.environment,
@@ -240,6 +242,8 @@ async function runStep(
         context.environment.observer.info(`[${canister.name}] skipping ${step.label} (script-steps: skip)`)
         return result
       }
+      // Loaded on first use: child_process and readline cost start-up time a plugin-only sync never needs.
+      const { runScript } = await import('./steps/script.js')
       await runScript(step.commands, {
         canisterDir: canister.dir,
         environment: context.plan.environment,

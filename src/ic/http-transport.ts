@@ -9,10 +9,9 @@ import { http, https } from '../util/node-http.js'
 const IDLE_TIMEOUT_MS = 300_000
 const MAX_REDIRECTS = 10
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' }),
-}
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, scheduling: 'lifo' } as const
+let httpAgent: import('node:http').Agent | undefined
+let httpsAgent: import('node:https').Agent | undefined
 
 /** The part of a fetch Response the agent reads. */
 class BufferedResponse {
@@ -123,13 +122,18 @@ function send(
   signal: AbortSignal | undefined,
 ): Promise<{ status: number; statusText: string; headers: Array<[string, string]>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined
-    if (!client) return reject(fetchFailed(new Error(`unsupported URL scheme ${url.protocol}`)))
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return reject(fetchFailed(new Error(`unsupported URL scheme ${url.protocol}`)))
     if (signal?.aborted) return reject(signal.reason)
+    const tls = url.protocol === 'https:'
+    const client = tls ? https() : http
+    const agent = tls
+      ? (httpsAgent ??= new (https().Agent)(AGENT_OPTIONS))
+      : (httpAgent ??= new http.Agent(AGENT_OPTIONS))
     const request = client.request(url, {
       method,
       headers: body ? { ...headers, 'content-length': String(body.byteLength) } : headers,
-      agent: agents[url.protocol as 'http:' | 'https:'],
+      agent,
       timeout: IDLE_TIMEOUT_MS,
       signal,
     })

@@ -1,7 +1,6 @@
 // Main-thread side of a plugin run: one fresh Worker per run, the canister-call bridge (the worker
 // blocks in Atomics.wait while we await the caller's async handler), budgets enforced by terminating
 // the worker, and output capture.
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads'
@@ -29,6 +28,7 @@ import type {
   RunLimits,
 } from './types.js'
 import { COMPUTE_LIMIT_ENV } from '../options.js'
+import { readWholeFile } from '../util/read-whole.js'
 
 /** How often the watchdog looks at the budgets. */
 const WATCHDOG_MS = 20
@@ -76,7 +76,7 @@ export function compileCoreModules(plugin: TranspiledPlugin): Promise<Record<str
   entry = (async () => {
     const modules: Record<string, WebAssembly.Module> = {}
     for (const name of plugin.coreModules)
-      modules[name] = await WebAssembly.compile(await readFile(join(plugin.dir, name)))
+      modules[name] = await WebAssembly.compile(await readWholeFile(join(plugin.dir, name)))
     return modules
   })()
   entry.catch(() => compiled.delete(plugin.dir))

@@ -7,11 +7,12 @@
 //   Actions cache, a shared runner disk) can be tampered with; a bad entry is discarded and downloaded again.
 // - A URL that is not http(s) is refused before the cache is consulted, so a manifest never works only
 //   because an old cache happens to hold its sha256.
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { DownloadError, type DownloadFn, createFetchDownload, errorText, statusLine } from './download.js'
 import { sha256Hex } from './transpile.js'
+import { readWholeFile } from '../util/read-whole.js'
 
 export { DownloadError, type DownloadFn, statusLine } from './download.js'
 
@@ -79,7 +80,7 @@ async function readPathSource(
   progress(`Reading wasm: ${location}`)
   let bytes: Uint8Array
   try {
-    bytes = await readFile(location)
+    bytes = await readWholeFile(location)
   } catch (error) {
     throw new PluginSourceError(`failed to read wasm file at '${manifestPath}'`, [osErrorText(error)])
   }
@@ -135,7 +136,7 @@ async function resolveUrlSource(
     }
     let bytes: Uint8Array
     try {
-      bytes = await readFile(dest)
+      bytes = await readWholeFile(dest)
     } catch (error) {
       throw new PluginSourceError('failed to read http response', [errorText(error)])
     }
@@ -166,7 +167,7 @@ async function readCacheEntry(
   const location = join(entryDir, 'module.wasm')
   let bytes: Uint8Array
   try {
-    bytes = await readFile(location)
+    bytes = await readWholeFile(location)
   } catch {
     return undefined
   }
