@@ -1,7 +1,7 @@
 // The committed bundle, run the way GitHub runs it: Node 24, no node_modules needed.
 import { describe, expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -35,6 +35,15 @@ describe('bundled dist/ under Node 24', () => {
     const warm = spawnSync(NODE24, [join(isolated, 'cli.js'), 'inspect', wasm], { env, encoding: 'utf8' })
     expect(warm.status).toBe(0)
     expect(warm.stdout).toContain('transpile: cache hit')
+    // Node 24 keeps compiled code for the bundle under the cache dir; --cache-dir moves it along.
+    expect(readdirSync(join(work, 'cache', 'v8')).length).toBeGreaterThan(0)
+    const moved = spawnSync(
+      NODE24,
+      [join(isolated, 'cli.js'), 'inspect', wasm, '--cache-dir', join(work, 'elsewhere')],
+      { env, encoding: 'utf8' },
+    )
+    expect(moved.status).toBe(0)
+    expect(readdirSync(join(work, 'elsewhere', 'v8')).length).toBeGreaterThan(0)
   })
 
   test('the CLI bundle refuses bytes that are not a component, naming the problem', () => {

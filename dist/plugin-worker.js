@@ -506,6 +506,7 @@ function randomU64() {
 }
 
 // src/plugin/plugin-worker.ts
+Object.defineProperty(process, "env", { value: Object.freeze(/* @__PURE__ */ Object.create(null)), writable: false });
 var data = await new Promise((resolve) => parentPort.once("message", resolve));
 var { port } = data;
 var state = new Int32Array(data.shared, 0, 1);

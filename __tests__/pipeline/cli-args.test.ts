@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 import { parseCli } from '../../src/cli/args.js'
+import { cacheDirFromArgv } from '../../src/cli/cache-dir.js'
 import { plainObserver, ttyObserver } from '../../src/report/terminal.js'
 
 describe('CLI arguments', () => {
@@ -108,5 +109,22 @@ describe('terminal output', () => {
     observer.line(canister, step, 'stdout', 'y'.repeat(200))
     const ansi = new RegExp(String.fromCharCode(27) + '\\[\\d*[AJ]', 'g')
     expect(text.split('\n').every((line) => line.replace(ansi, '').length <= 60)).toBe(true)
+  })
+})
+
+describe('the cache directory, read before the CLI loads (for the V8 compile cache)', () => {
+  test('agrees with parseCli for every way of giving it', () => {
+    const env = { ICP_SYNC_CACHE_DIR: '/from/env', HOME: '/home/u' }
+    for (const argv of [
+      [],
+      ['--cache-dir', 'rel/dir'],
+      ['--cache-dir=/abs/dir'],
+      ['sync', '-e', 'x', '--cache-dir', '/late'],
+      ['--', '--cache-dir', '/not/an/option'],
+    ]) {
+      const expected = argv[0] === '--' ? '/from/env' : parseCli(argv, env).cacheDir
+      expect(cacheDirFromArgv(argv, env)).toBe(expected)
+    }
+    expect(cacheDirFromArgv([], { XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/icp-sync')
   })
 })

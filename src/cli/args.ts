@@ -1,8 +1,9 @@
 // Command-line arguments → SyncOptions. Kept apart from the entry so it can be tested without running.
 import { readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+
+import { defaultCacheDir } from './cache-dir.js'
 
 import {
   COMPUTE_LIMIT_ENV,
@@ -39,10 +40,6 @@ options:
       --cache-dir <dir>             plugin and transpile cache (default: $ICP_SYNC_CACHE_DIR or ~/.cache/icp-sync)
       --json                        print the result as JSON on stdout
   -h, --help`
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ICP_SYNC_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'icp-sync')
-}
 
 export class UsageError extends Error {}
 

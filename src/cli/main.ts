@@ -1,14 +1,13 @@
-#!/usr/bin/env node
-// icp-sync: the same pipeline as the Action, with no @actions/* at run time.
+// icp-sync: the same pipeline as the Action, with no @actions/* at run time (entry: src/cli.ts).
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
-import { USAGE, parseCli } from './cli/args.js'
-import { createFetchDownload } from './plugin/download.js'
-import { transpilePlugin } from './plugin/transpile.js'
-import { plainObserver, ttyObserver } from './report/terminal.js'
-import { closingError } from './report/text.js'
-import { runSync } from './sync.js'
+import { USAGE, parseCli } from './args.js'
+import { createFetchDownload } from '../plugin/download.js'
+import { transpilePlugin } from '../plugin/transpile.js'
+import { plainObserver, ttyObserver } from '../report/terminal.js'
+import { closingError } from '../report/text.js'
+import { runSync } from '../sync.js'
 
 async function inspect(file: string, cacheDir: string): Promise<void> {
   const bytes = await readFile(resolve(file))

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// icp-sync's entry point. It turns on Node's compile cache (Node ≥ 22.1) before the CLI's code is
+// parsed: ~20 ms of every later start. Then it loads the CLI (src/cli/main.ts).
+import * as nodeModule from 'node:module'
+import { join } from 'node:path'
+
+import { cacheDirFromArgv } from './cli/cache-dir.js'
+
+const { enableCompileCache } = nodeModule as { enableCompileCache?: (dir?: string) => unknown }
+try {
+  enableCompileCache?.(join(cacheDirFromArgv(process.argv.slice(2)), 'v8'))
+} catch {
+  // a cache we cannot write is only a slower start
+}
+await import('./cli/main.js')
