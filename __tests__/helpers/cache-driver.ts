@@ -29,7 +29,7 @@ export interface DriverOutput {
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as DriverSpec
   const warnings: string[] = []
-  const actionsCache = new ActionsCache({
+  const actionsCache = await ActionsCache.open({
     pluginCacheDir: spec.pluginCacheDir,
     transpileCacheDir: spec.transpileCacheDir,
     enabled: spec.enabled,

@@ -17,6 +17,8 @@
 // - v1 or v2 protocol is chosen per call from the environment (ACTIONS_CACHE_SERVICE_V2, and v1 on
 //   GHES); isFeatureAvailable() checks ACTIONS_RESULTS_URL (v2) or ACTIONS_CACHE_URL (v1).
 // - `tar` must be on PATH (zstd is used when present, gzip otherwise).
+// - The toolkit (with its Azure and HTTP clients, ~1.9 MB of bundled JS) is loaded only when the
+//   environment names a cache service: elsewhere it cannot be available, and loading it costs ~100 ms.
 // - The v2 client retries 5xx answers 5 times with 3 s × 1.5 backoff, so a failing service costs ~30 s
 //   per call (measured). Calls here run concurrently, and a miss that slow marks the service unhealthy
 //   for the rest of the run, so that cost is paid once, not per entry and again when saving.
@@ -28,7 +30,6 @@ import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 
 import { pluginCacheEntryDir, sha256Hex } from '../plugin/source.js'
@@ -94,12 +95,21 @@ export class ActionsCache {
   private readonly restored = new Set<string>()
   private unhealthy?: string
 
-  constructor(private readonly options: ActionsCacheOptions) {
+  private constructor(
+    private readonly options: ActionsCacheOptions,
+    private readonly cache: Toolkit | undefined,
+    reason: string | undefined,
+  ) {
     this.log = options.log ?? { info: core.info, warning: core.warning }
-    this.reason = unavailableReason(options.enabled ?? true)
-    this.available = this.reason === undefined
+    this.reason = reason
+    this.available = reason === undefined && cache !== undefined
     if (this.reason && options.enabled !== false)
       this.log.warning(`${this.reason}; plugins and transpiled output will not be kept between runs`)
+  }
+
+  static async open(options: ActionsCacheOptions): Promise<ActionsCache> {
+    const { toolkit, reason } = await loadToolkit(options.enabled ?? true)
+    return new ActionsCache(options, toolkit, reason)
   }
 
   restorePlugins(sha256s: string[]): Promise<CacheEntryResult[]> {
@@ -181,7 +191,7 @@ export class ActionsCache {
     if (existsSync(dir)) return { kind, key, outcome: 'local', ms: 0 }
     const started = performance.now()
     try {
-      const matched = await cache.restoreCache([dir], key)
+      const matched = await this.cache!.restoreCache([dir], key)
       const ms = Math.round(performance.now() - started)
       if (matched !== key || !existsSync(dir)) {
         if (ms > SLOW_MISS_MS)
@@ -208,7 +218,7 @@ export class ActionsCache {
     if (this.restored.has(key)) return skipped(kind, key, 'restored in this run')
     const started = performance.now()
     try {
-      const id = await cache.saveCache([dir], key)
+      const id = await this.cache!.saveCache([dir], key)
       const ms = Math.round(performance.now() - started)
       return { kind, key, outcome: id === -1 ? 'not-saved' : 'saved', ms }
     } catch (error) {
@@ -224,20 +234,27 @@ export class ActionsCache {
   }
 }
 
-function unavailableReason(enabled: boolean): string | undefined {
-  if (!enabled) return 'caching is turned off'
+type Toolkit = typeof import('@actions/cache')
+
+const NO_SERVICE =
+  'the Actions cache service is not available (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set)'
+
+async function loadToolkit(enabled: boolean): Promise<{ toolkit?: Toolkit; reason?: string }> {
+  if (!enabled) return { reason: 'caching is turned off' }
+  // isFeatureAvailable() needs one of these (v2 or v1 protocol); without both, skip loading it.
+  if (!process.env.ACTIONS_RESULTS_URL && !process.env.ACTIONS_CACHE_URL) return { reason: NO_SERVICE }
+  const toolkit = await import('@actions/cache')
   let available: boolean
   try {
-    available = cache.isFeatureAvailable()
+    available = toolkit.isFeatureAvailable()
   } catch (error) {
     // It parses GITHUB_SERVER_URL to tell GHES from github.com, and throws on a malformed one.
-    return `the Actions cache cannot be configured: ${messageOf(error)}`
+    return { reason: `the Actions cache cannot be configured: ${messageOf(error)}` }
   }
-  if (!available)
-    return 'the Actions cache service is not available (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set)'
+  if (!available) return { reason: NO_SERVICE }
   if (spawnSync('tar', ['--version'], { stdio: 'ignore' }).status !== 0)
-    return 'the Actions cache needs `tar` on PATH, and it is not there'
-  return undefined
+    return { reason: 'the Actions cache needs `tar` on PATH, and it is not there' }
+  return { toolkit }
 }
 
 async function holdsPlugin(dir: string, sha256: string): Promise<boolean> {

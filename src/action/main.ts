@@ -31,7 +31,7 @@ export async function run(): Promise<void> {
     secrets = options.identityPem ? secretForms(options.identityPem, options.identityPassword) : []
     // The same absolute path in every run: the Actions cache hashes it into each entry's version.
     const cacheDir = join(process.env.RUNNER_TEMP ?? process.cwd(), 'icp-sync-cache')
-    const actionsCache = new ActionsCache({
+    const actionsCache = await ActionsCache.open({
       pluginCacheDir: join(cacheDir, 'plugins'),
       transpileCacheDir: join(cacheDir, 'transpiled'),
       enabled: options.cache,
