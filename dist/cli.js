@@ -14,4 +14,4 @@ try {
   enableCompileCache?.(join(cacheDirFromArgv(process.argv.slice(2)), "v8"));
 } catch {
 }
-await import("./chunk-TH44SCPC.js");
+await import("./chunk-QJU7OWAA.js");

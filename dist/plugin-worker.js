@@ -7,6 +7,7 @@ import {
 import "./chunk-NV5WPINZ.js";
 
 // src/plugin/plugin-worker.ts
+import * as nodeModule from "node:module";
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 
@@ -559,7 +560,10 @@ async function main() {
   const started = performance.now();
   let exec;
   try {
+    const codeCache = nodeModule;
+    if (data.codeCacheDir) codeCache.enableCompileCache?.(data.codeCacheDir);
     const glue = await import(pathToFileURL(data.modulePath).href);
+    if (data.codeCacheDir) codeCache.flushCompileCache?.();
     const imports = {
       ...createWasi({ preopens: data.preopens, write }),
       "canister-call": { default: canisterCall }

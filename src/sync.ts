@@ -315,6 +315,7 @@ async function runPluginStep(
     metadataSection: caller.metadataSection,
     limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
     cacheDir: join(environment.cacheDir, 'transpiled'),
+    codeCacheDir: join(environment.cacheDir, 'v8'),
     onLine,
   })
   result.plugin = {

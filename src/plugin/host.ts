@@ -39,6 +39,7 @@ export interface WorkerRunRequest {
   preopens: Array<{ guest: string; host: string }>
   execInput: unknown
   limits: RunLimits
+  codeCacheDir?: string
   /** Resolves a 0.2.0 call target; returns an error text for names the step may not call. */
   resolveTarget: (target: GuestTarget | undefined) => { id: string; name?: string } | { err: string }
   canisterCall: (req: PluginCallRequest) => Promise<CallOutcome>
@@ -181,6 +182,7 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
     port: port2,
     shared,
     outputCap: MAX_PLUGIN_OUTPUT,
+    codeCacheDir: req.codeCacheDir,
   }
   worker.postMessage(data, [port2])
 

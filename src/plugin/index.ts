@@ -85,6 +85,7 @@ export async function runPlugin(req: RunPluginRequest): Promise<PluginRunResult>
       preopens: paths.preopens,
       execInput: execInput(req, version, paths),
       limits: req.limits,
+      codeCacheDir: req.codeCacheDir,
       resolveTarget: (target) => resolveTarget(req, target),
       canisterCall: req.canisterCall,
       metadataSection: req.metadataSection,

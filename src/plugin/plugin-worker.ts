@@ -1,6 +1,7 @@
 // Runs inside a fresh worker_threads Worker, one plugin run per worker (env: {}, no argv). Instantiates
 // the transpiled component with our read-only WASI and a synchronous canister-call bridge, calls
 // `exec` once, reports the outcome and lets the host terminate us.
+import * as nodeModule from 'node:module'
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads'
 import { pathToFileURL } from 'node:url'
 
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
   const started = performance.now()
   let exec: (input: unknown) => unknown
   try {
+    const codeCache = nodeModule as {
+      enableCompileCache?: (dir: string) => unknown
+      flushCompileCache?: () => void
+    }
+    if (data.codeCacheDir) codeCache.enableCompileCache?.(data.codeCacheDir)
     const glue = (await import(pathToFileURL(data.modulePath).href)) as {
       instantiate: (
         getCoreModule: (name: string) => WebAssembly.Module,
@@ -92,6 +98,8 @@ async function main(): Promise<void> {
         instantiateCore: (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<unknown>,
       ) => Promise<{ exec: (input: unknown) => unknown }>
     }
+    // The host terminates this worker when exec returns: write the cache now, not at an exit.
+    if (data.codeCacheDir) codeCache.flushCompileCache?.()
     const imports: Record<string, unknown> = {
       ...createWasi({ preopens: data.preopens, write }),
       'canister-call': { default: canisterCall },

@@ -11,6 +11,8 @@ export interface WorkerData {
   /** Int32 [0]: call state (0 waiting, 1 reply ready). BigInt64 [1], [2]: bytes dropped (stdout, stderr). */
   shared: SharedArrayBuffer
   outputCap: number
+  /** V8 code cache directory for the generated module (see RunPluginRequest.codeCacheDir). */
+  codeCacheDir?: string
 }
 
 export const SHARED_BYTES = 24

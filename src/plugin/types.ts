@@ -64,6 +64,11 @@ export interface RunPluginRequest {
   limits: RunLimits
   /** Transpile cache root. */
   cacheDir: string
+  /**
+   * Where the worker may keep V8's compiled code for the generated JS (Node >= 22.1): jco's glue for a
+   * 12 MB plugin is ~0.8 MB and takes ~21 ms to parse, ~5 ms from this cache. Optional.
+   */
+  codeCacheDir?: string
   /** Live output, one complete line at a time (ANSI stripped, as captured). */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void
 }
