@@ -44,6 +44,14 @@ describe('bundled dist/ under Node 24', () => {
     )
     expect(moved.status).toBe(0)
     expect(readdirSync(join(work, 'elsewhere', 'v8')).length).toBeGreaterThan(0)
+    // A cache dir that cannot exist costs only the cache: Node's own recursive mkdir would loop on /proc.
+    const help = spawnSync(NODE24, [join(isolated, 'cli.js'), '--help', '--cache-dir', '/proc/icp-sync/x'], {
+      env,
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+    expect(help.status).toBe(0)
+    expect(help.stdout).toMatch(/^usage: icp-sync/)
   })
 
   test('the CLI bundle refuses bytes that are not a component, naming the problem', () => {

@@ -4,14 +4,20 @@ const require = __createRequire(import.meta.url);
 import {
   cacheDirFromArgv
 } from "./chunk-RXLUZVGT.js";
+import {
+  makeDir
+} from "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 
 // src/cli.ts
 import * as nodeModule from "node:module";
 import { join } from "node:path";
 var { enableCompileCache } = nodeModule;
-try {
-  enableCompileCache?.(join(cacheDirFromArgv(process.argv.slice(2)), "v8"));
-} catch {
+var codeCache = join(cacheDirFromArgv(process.argv.slice(2)), "v8");
+if (enableCompileCache && makeDir(codeCache)) {
+  try {
+    enableCompileCache(codeCache);
+  } catch {
+  }
 }
-await import("./chunk-QJU7OWAA.js");
+await import("./chunk-MVY3QECT.js");

@@ -5,11 +5,16 @@ import * as nodeModule from 'node:module'
 import { join } from 'node:path'
 
 import { cacheDirFromArgv } from './cli/cache-dir.js'
+import { makeDir } from './util/make-dir.js'
 
 const { enableCompileCache } = nodeModule as { enableCompileCache?: (dir?: string) => unknown }
-try {
-  enableCompileCache?.(join(cacheDirFromArgv(process.argv.slice(2)), 'v8'))
-} catch {
-  // a cache we cannot write is only a slower start
+const codeCache = join(cacheDirFromArgv(process.argv.slice(2)), 'v8')
+// A cache we cannot create is only a slower start.
+if (enableCompileCache && makeDir(codeCache)) {
+  try {
+    enableCompileCache(codeCache)
+  } catch {
+    // as above
+  }
 }
 await import('./cli/main.js')

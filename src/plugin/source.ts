@@ -7,11 +7,12 @@
 //   Actions cache, a shared runner disk) can be tampered with; a bad entry is discarded and downloaded again.
 // - A URL that is not http(s) is refused before the cache is consulted, so a manifest never works only
 //   because an old cache happens to hold its sha256.
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
+import { mkdtemp, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { DownloadError, type DownloadFn, createFetchDownload, errorText, statusLine } from './download.js'
 import { sha256Hex } from './transpile.js'
+import { ensureDir } from '../util/make-dir.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 export { DownloadError, type DownloadFn, statusLine } from './download.js'
@@ -122,7 +123,7 @@ async function resolveUrlSource(
 
   progress(`Fetching wasm: ${url}`)
   const wasmsDir = join(req.cacheDir, 'wasms')
-  await mkdir(wasmsDir, { recursive: true })
+  ensureDir(wasmsDir)
   // Download into a private directory beside the entries and rename it into place only once verified,
   // so a wrong or broken download never becomes a cache entry.
   const staging = await mkdtemp(join(wasmsDir, '.download-'))

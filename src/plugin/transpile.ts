@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { ensureDir } from '../util/make-dir.js'
+
 // The transpiler is loaded on the first cache miss only: its module starts compiling a 3.4 MB wasm
 // the moment it is evaluated, which a warm run never needs.
 let transpiler: Promise<typeof import('@bytecodealliance/jco-transpile/component')> | undefined
@@ -132,9 +134,9 @@ async function transpileInto(
 
   // Write into a temporary sibling and rename, so a crash never leaves a half-written entry that a
   // later run would trust.
-  await mkdir(cacheRoot, { recursive: true })
+  ensureDir(cacheRoot)
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
-  await mkdir(tmp, { recursive: true })
+  await mkdir(tmp)
   await writeFile(join(tmp, 'plugin.mjs'), js[1])
   for (const [name, bytes] of generated.files) {
     if (name.endsWith('.wasm')) await writeFile(join(tmp, name), bytes)

@@ -3,9 +3,10 @@
 // Templates are cached on disk: by sha256 for the bytes, plus a URL → sha256 index.
 
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
+import { ensureDir } from '../util/make-dir.js'
 import type { RecipeDecl } from './manifest.js'
 
 /** What the Action may wrap with retries; resolves with the status and body, rejects on a network error. */
@@ -184,7 +185,7 @@ function readOrUndefined(path: string): Buffer | undefined {
 }
 
 function writeAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(join(path, '..'), { recursive: true })
+  ensureDir(join(path, '..'))
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
   writeFileSync(tmp, bytes)
   renameSync(tmp, path)
