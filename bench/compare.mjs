@@ -3,7 +3,7 @@
 // run against one replica in its own process. Prints a table, writes JSON to bench/results/.
 // Usage: npm run bench  (= compile + bundle + this)   or   node bench/compare.mjs [--runs 3]
 //   [--multi-runs 2] [--query-calls 1000] [--update-calls 200] [--compute 40]
-//   [--only cold,warm,calls,multi,compute] [--node <path>]
+//   [--only cold,warm,actions-cache,calls,multi,compute] [--node <path>]
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -17,6 +17,7 @@ const { newIdentity } = await helpers('e2e-project.js')
 const { runAction, runProcess } = await helpers('runner.js')
 const { NODE24 } = await helpers('paths.js')
 const { componentFromWat } = await helpers('wat.js')
+const { FakeCacheServer } = await helpers('cache-server.js')
 const { runPlugin } = await import(pathToFileURL(join(ROOT, 'build/src/plugin/index.js')).href)
 
 const arg = (name, dflt) => {
@@ -28,7 +29,7 @@ const QUERY_CALLS = Number(arg('query-calls', 1000))
 const UPDATE_CALLS = Number(arg('update-calls', 200))
 const COMPUTE = Number(arg('compute', 40))
 const MULTI_RUNS = Number(arg('multi-runs', 2))
-const ONLY = new Set(arg('only', 'cold,warm,calls,multi,compute').split(','))
+const ONLY = new Set(arg('only', 'cold,warm,actions-cache,calls,multi,compute').split(','))
 const ICP = join(ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
 const ACTION = join(ROOT, 'dist/index.js')
 const CLI = join(ROOT, 'dist/cli.js')
@@ -440,6 +441,57 @@ if (ONLY.has('calls')) {
       host: 'worker',
     },
   )
+}
+
+if (ONLY.has('actions-cache')) {
+  // GitHub's default path: a fresh runner restores the transpiled plugin from the Actions cache (here a
+  // loopback service speaking its v2 protocol). RUNNER_TEMP is the same path every run, as on GitHub
+  // (entry versions hash the path), and empty at the start of each.
+  const service = await FakeCacheServer.start()
+  for (const [label, wasm] of [
+    ['12 MB JS plugin', bigWasm],
+    ['small WAT plugin', smallWasm],
+  ]) {
+    const dir = project(wasm, 'noop')
+    const runnerTemp = join(work, `runner-cached-${label.split(' ')[0]}`)
+    const fresh = () => {
+      rmSync(runnerTemp, { recursive: true, force: true })
+      return runnerTemp
+    }
+    log(`${label}: Action with the Actions cache, fresh runner ×${RUNS}`)
+    const first = await runAction(
+      NODE,
+      ACTION,
+      { 'project-dir': dir, environment: ENV_NAME, 'identity-pem': identity.pem },
+      { GITHUB_WORKSPACE: dir, RUNNER_TEMP: fresh(), ...service.env() },
+    )
+    check(first, 'action (filling the cache)')
+    const runs = await repeat(RUNS, async () => {
+      mkdirSync(fresh(), { recursive: true })
+      const t = performance.now()
+      const run = await runAction(
+        NODE,
+        ACTION,
+        { 'project-dir': dir, environment: ENV_NAME, 'identity-pem': identity.pem },
+        { GITHUB_WORKSPACE: dir, RUNNER_TEMP: runnerTemp, ...service.env() },
+      )
+      const wall = performance.now() - t
+      rmSync(run.runnerDir, { recursive: true, force: true })
+      check(run, 'action with the Actions cache')
+      if (!/Cache restored/.test(run.stdout)) throw new Error(`no restore:\n${run.stdout}`)
+      return { wallMs: wall }
+    })
+    raw[`actionsCache-${label}`] = runs
+    row(
+      `2 fresh runner, transpiled plugin restored from the Actions cache, ${label}`,
+      NaN,
+      med(runs, 'wallMs'),
+      '',
+      'loopback cache service (v2 protocol)',
+      { host: 'action' },
+    )
+  }
+  await service.stop()
 }
 
 if (ONLY.has('multi')) {
