@@ -65,13 +65,18 @@ export async function query(
     conn,
     stats,
     async () => {
-      const response = await conn.agent.query(canisterId, { methodName: method, arg })
+      // The subnet's node keys come alongside the query (cached per canister), as the agent fetches them.
+      const target = Principal.fromText(canisterId)
+      const [response, keys] = await Promise.all([
+        conn.agent.query(target, { methodName: method, arg }),
+        conn.agent.fetchSubnetKeys({ canisterId: target }),
+      ])
       await checkQueryResponse(
         conn.agent,
         conn.nodeKeys,
-        canisterId,
+        target,
         response as unknown as SignedQueryResponse,
-        conn.maxQueryAgeMs,
+        keys,
       )
       if (response.status === QueryResponseStatus.Replied) return new Uint8Array(response.reply.arg)
       const reject = {

@@ -29,8 +29,6 @@ export interface IcConnection {
   agent: HttpAgent
   /** The agent's subnet node keys (src/ic/query-signatures.ts checks query signatures with them). */
   nodeKeys: NodeKeyStore
-  /** How old a query's node signature may be (the ingress expiry window). */
-  maxQueryAgeMs: number
   warnings: string[]
   apiUrl: string
   identity: LoadedIdentity
@@ -86,7 +84,7 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
     fetch: req.fetchImpl ?? defaultAgentFetch(),
     rootKey,
     shouldFetchRootKey: false,
-    // Query signatures are checked in src/ic/call.ts with node:crypto: the agent's pure-JS Ed25519
+    // Query signatures are checked by src/ic/query-signatures.ts with node:crypto: the agent's pure-JS Ed25519
     // took ~3 ms per query. Its subnet-key cache is ours so a failed check can refresh the keys.
     verifyQuerySignatures: false,
     subnetNodeKeyExpirableStore: nodeKeys,
@@ -110,7 +108,6 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
   return {
     agent,
     nodeKeys,
-    maxQueryAgeMs: INGRESS_EXPIRY_MINUTES * 60_000,
     warnings,
     apiUrl: req.apiUrl,
     identity: req.identity,

@@ -10,7 +10,6 @@ import {
   CertifiedRejectErrorCode,
   HttpErrorCode,
   HttpFetchErrorCode,
-  QuerySignatureVerificationFailedErrorCode,
   RequestStatusDoneNoReplyErrorCode,
   UncertifiedRejectErrorCode,
   UncertifiedRejectUpdateErrorCode,
@@ -122,9 +121,6 @@ export function toIcError(error: unknown): IcError {
   }
   if (code instanceof CertificateVerificationErrorCode)
     return new IcError('Certificate verification failed.', 'answered')
-  if (code instanceof QuerySignatureVerificationFailedErrorCode) {
-    return new IcError('Query signature verification failed.', 'answered')
-  }
   if (code instanceof CertificateNotAuthorizedErrorCode) {
     return new IcError('Certificate is not authorized to respond to queries for this canister.', 'answered')
   }

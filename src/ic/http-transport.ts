@@ -16,20 +16,17 @@ let httpsAgent: import('node:https').Agent | undefined
 /** The part of a fetch Response the agent reads. */
 class BufferedResponse {
   readonly ok: boolean
-  readonly redirected = false
-  readonly type = 'basic'
-  readonly bodyUsed = false
   readonly headers: Headers
 
   constructor(
     readonly status: number,
     readonly statusText: string,
-    headers: Array<[string, string]>,
+    private readonly pairs: Array<[string, string]>,
     private readonly body: Buffer,
     readonly url: string,
   ) {
     this.ok = status >= 200 && status < 300
-    this.headers = new ResponseHeaders(headers) as unknown as Headers
+    this.headers = new ResponseHeaders(pairs) as unknown as Headers
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -37,27 +34,15 @@ class BufferedResponse {
     new Uint8Array(copy).set(this.body)
     return copy
   }
-  async bytes(): Promise<Uint8Array> {
-    return new Uint8Array(await this.arrayBuffer())
-  }
   async text(): Promise<string> {
     return this.body.toString('utf8')
   }
-  async json(): Promise<unknown> {
-    return JSON.parse(this.body.toString('utf8'))
-  }
   clone(): BufferedResponse {
-    return new BufferedResponse(
-      this.status,
-      this.statusText,
-      [...this.headers.entries()],
-      this.body,
-      this.url,
-    )
+    return new BufferedResponse(this.status, this.statusText, this.pairs, this.body, this.url)
   }
 }
 
-/** Read-only headers, case-insensitive, joined with ", " like fetch's. */
+/** Read-only headers, case-insensitive, joined with ", " like fetch's: what the agent and clone() read. */
 class ResponseHeaders {
   private readonly map = new Map<string, string>()
   constructor(pairs: Array<[string, string]>) {
@@ -70,23 +55,12 @@ class ResponseHeaders {
   get(name: string): string | null {
     return this.map.get(name.toLowerCase()) ?? null
   }
-  has(name: string): boolean {
-    return this.map.has(name.toLowerCase())
-  }
   forEach(fn: (value: string, key: string, parent: ResponseHeaders) => void): void {
-    for (const [key, value] of [...this.map].sort(([a], [b]) => (a < b ? -1 : 1))) fn(value, key, this)
+    for (const [key, value] of this.entries()) fn(value, key, this)
   }
-  *entries(): IterableIterator<[string, string]> {
-    yield* [...this.map].sort(([a], [b]) => (a < b ? -1 : 1))
-  }
-  *keys(): IterableIterator<string> {
-    for (const [key] of this.entries()) yield key
-  }
-  *values(): IterableIterator<string> {
-    for (const [, value] of this.entries()) yield value
-  }
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries()
+  /** Sorted by name, as fetch iterates them. */
+  entries(): Array<[string, string]> {
+    return [...this.map].sort(([a], [b]) => (a < b ? -1 : 1))
   }
 }
 

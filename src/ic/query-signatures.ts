@@ -25,6 +25,9 @@ export interface SignedQueryResponse {
   requestId: Uint8Array
 }
 
+/** How old a signature may be: icp-cli's ingress expiry window (src/ic/connect.ts). */
+export const MAX_QUERY_AGE_MS = 4 * 60_000
+
 /** Node id (text) → DER-encoded Ed25519 public key, as the agent reads them from a subnet certificate. */
 export type SubnetNodeKeys = Map<string, DerEncodedPublicKey>
 
@@ -41,8 +44,15 @@ function nodeKey(der: Uint8Array): KeyObject {
   return key
 }
 
-const failed = (why: string): IcError =>
-  new IcError(`Query signature verification failed. (${why})`, 'answered')
+/** A signature that does not check out (as opposed to a stale one): worth one retry with fresh keys. */
+export class QuerySignatureError extends IcError {
+  override name = 'QuerySignatureError'
+  constructor(why: string) {
+    super(`Query signature verification failed. (${why})`, 'answered')
+  }
+}
+
+const failed = (why: string): QuerySignatureError => new QuerySignatureError(why)
 
 /**
  * Throws an IcError unless every signature verifies under the subnet's node keys and the newest one
@@ -92,8 +102,8 @@ export function verifyQuerySignatures(
 }
 
 /**
- * The agent's subnet-key cache, owned here so a failed check can drop a stale entry (node keys rotate)
- * and try once more with fresh keys, as the agent does.
+ * The agent's subnet-key cache (per canister, 5 minutes), owned here so a failed check can drop the
+ * entry it used (node keys rotate) and try once more with fresh keys, as the agent does.
  */
 export class NodeKeyStore {
   private readonly entries = new Map<string, { value: SubnetNodeKeys; expires: number }>()
@@ -114,30 +124,28 @@ export class NodeKeyStore {
   async delete(key: string): Promise<void> {
     this.entries.delete(key)
   }
-  clear(): void {
-    this.entries.clear()
+  /** Drops the entry holding `value` (the agent's keys are private: we know the value, not its key). */
+  forget(value: SubnetNodeKeys): void {
+    for (const [key, entry] of this.entries) if (entry.value === value) this.entries.delete(key)
   }
 }
 
-/** Verifies a query response for `canisterId`, refreshing the subnet's node keys once on failure. */
+/**
+ * Checks a query response with the keys fetched alongside it; on a bad signature, once more with
+ * fresh keys for the canister.
+ */
 export async function checkQueryResponse(
   agent: HttpAgent,
   store: NodeKeyStore,
-  canisterId: string,
+  canisterId: Principal,
   response: SignedQueryResponse,
-  maxAgeMs: number,
+  keys: SubnetNodeKeys,
 ): Promise<void> {
-  const keys = await agent.fetchSubnetKeys({ canisterId: Principal.fromText(canisterId) })
   try {
-    verifyQuerySignatures(response, keys, maxAgeMs)
+    verifyQuerySignatures(response, keys, MAX_QUERY_AGE_MS)
   } catch (error) {
-    if (!(error instanceof IcError) || !error.message.startsWith('Query signature verification failed'))
-      throw error
-    store.clear()
-    verifyQuerySignatures(
-      response,
-      await agent.fetchSubnetKeys({ canisterId: Principal.fromText(canisterId) }),
-      maxAgeMs,
-    )
+    if (!(error instanceof QuerySignatureError)) throw error
+    store.forget(keys)
+    verifyQuerySignatures(response, await agent.fetchSubnetKeys({ canisterId }), MAX_QUERY_AGE_MS)
   }
 }
