@@ -1,7 +1,7 @@
 // The bundled Action and CLI, end to end: Node 24, a simulated runner, the local replica, real plugins.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -140,6 +140,11 @@ describe('the bundled Action against the local replica', () => {
       message: 'failed to run plugin',
       causes: ['plugin returned error: deliberate failure from fail-plugin'],
     })
+  })
+
+  test('plugin workers kept V8 code for the generated JS under RUNNER_TEMP (Node 24 has the API)', () => {
+    const codeCache = join(action.runnerDir, 'temp', 'icp-sync-cache', 'v8')
+    expect(readdirSync(codeCache).length).toBeGreaterThan(0)
   })
 
   test('the script step ran in the canister directory with the ICP_CLI_* variables', () => {

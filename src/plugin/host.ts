@@ -28,7 +28,6 @@ import type {
   RunLimits,
 } from './types.js'
 import { COMPUTE_LIMIT_ENV } from '../options.js'
-import { makeDir } from '../util/make-dir.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 /** How often the watchdog looks at the budgets. */
@@ -163,18 +162,6 @@ function takeWorker(): Worker {
   return worker
 }
 
-// ---- V8 code cache for the generated JS ----
-
-const codeCacheDirs = new Map<string, boolean>()
-
-/** The directory when it exists or could be made (the worker must not meet Node's mkdir loop). */
-function usableCodeCacheDir(dir: string | undefined): string | undefined {
-  if (dir === undefined) return undefined
-  let usable = codeCacheDirs.get(dir)
-  if (usable === undefined) codeCacheDirs.set(dir, (usable = makeDir(dir)))
-  return usable ? dir : undefined
-}
-
 // ---- one run ----
 
 export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResult> {
@@ -195,7 +182,7 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
     port: port2,
     shared,
     outputCap: MAX_PLUGIN_OUTPUT,
-    codeCacheDir: usableCodeCacheDir(req.codeCacheDir),
+    codeCacheDir: req.codeCacheDir,
   }
   worker.postMessage(data, [port2])
 

@@ -1,7 +1,6 @@
 // Runs inside a fresh worker_threads Worker, one plugin run per worker (env: {}, no argv). Instantiates
 // the transpiled component with our read-only WASI and a synchronous canister-call bridge, calls
 // `exec` once, reports the outcome and lets the host terminate us.
-import * as nodeModule from 'node:module'
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads'
 import { pathToFileURL } from 'node:url'
 
@@ -16,6 +15,7 @@ import {
   type WorkerOutcome,
 } from './protocol.js'
 import { PluginExit, createWasi } from './wasi/index.js'
+import { flushCodeCache, useCodeCache } from '../util/code-cache.js'
 
 // The worker starts with an empty environment; a frozen plain object makes that final, and cheap to
 // read: jco's glue looks up process.env.JCO_DEBUG several times per canister-call (~6 µs a call
@@ -86,11 +86,7 @@ async function main(): Promise<void> {
   const started = performance.now()
   let exec: (input: unknown) => unknown
   try {
-    const codeCache = nodeModule as {
-      enableCompileCache?: (dir: string) => unknown
-      flushCompileCache?: () => void
-    }
-    if (data.codeCacheDir) codeCache.enableCompileCache?.(data.codeCacheDir)
+    const codeCached = data.codeCacheDir !== undefined && useCodeCache(data.codeCacheDir)
     const glue = (await import(pathToFileURL(data.modulePath).href)) as {
       instantiate: (
         getCoreModule: (name: string) => WebAssembly.Module,
@@ -99,7 +95,7 @@ async function main(): Promise<void> {
       ) => Promise<{ exec: (input: unknown) => unknown }>
     }
     // The host terminates this worker when exec returns: write the cache now, not at an exit.
-    if (data.codeCacheDir) codeCache.flushCompileCache?.()
+    if (codeCached) flushCodeCache()
     const imports: Record<string, unknown> = {
       ...createWasi({ preopens: data.preopens, write }),
       'canister-call': { default: canisterCall },
