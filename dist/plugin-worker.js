@@ -4,10 +4,14 @@ import {
   DROPPED_INDEX,
   STATE_INDEX
 } from "./chunk-IFCE37VA.js";
+import {
+  flushCodeCache,
+  useCodeCache
+} from "./chunk-INTANEIW.js";
+import "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 
 // src/plugin/plugin-worker.ts
-import * as nodeModule from "node:module";
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 
@@ -560,10 +564,9 @@ async function main() {
   const started = performance.now();
   let exec;
   try {
-    const codeCache = nodeModule;
-    if (data.codeCacheDir) codeCache.enableCompileCache?.(data.codeCacheDir);
+    const codeCached = data.codeCacheDir !== void 0 && useCodeCache(data.codeCacheDir);
     const glue = await import(pathToFileURL(data.modulePath).href);
-    if (data.codeCacheDir) codeCache.flushCompileCache?.();
+    if (codeCached) flushCodeCache();
     const imports = {
       ...createWasi({ preopens: data.preopens, write }),
       "canister-call": { default: canisterCall }
