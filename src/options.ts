@@ -1,5 +1,6 @@
 import { Principal } from '@icp-sdk/core/principal'
-import { parse as parseYaml } from 'yaml'
+
+import { parseIdsInput } from './project/ids.js'
 
 // What one sync run is asked to do. The Action (action/inputs.ts) and the CLI (cli.ts) each build this
 // from their own edge; everything after that is shared.
@@ -84,27 +85,9 @@ export function parsePositiveInt(raw: string, max = Number.MAX_SAFE_INTEGER): nu
   return value >= 1 && value <= max ? value : undefined
 }
 
-/** A JSON or YAML map of canister name → principal text. */
+/** The canister-IDs input: a JSON or YAML map of canister name → principal, every principal checked. */
 export function canisterIdMap(raw: string, input: string): Record<string, string> {
-  if (!raw.trim()) return {}
-  let parsed: unknown
-  try {
-    parsed = parseYaml(raw)
-  } catch (error) {
-    throw new OptionError(input, `not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`)
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new OptionError(
-      input,
-      'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
-    )
-  const ids: Record<string, string> = {}
-  for (const [name, id] of Object.entries(parsed)) {
-    if (typeof id !== 'string' || !id.trim())
-      throw new OptionError(input, `the ID of canister '${name}' must be a principal as text`)
-    ids[name] = id.trim()
-  }
-  return ids
+  return parseIdsInput(raw, (message) => new OptionError(input, message))
 }
 
 /** A principal in text form, checked (checksum included) so a typo fails before any canister runs. */

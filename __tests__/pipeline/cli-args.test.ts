@@ -65,6 +65,10 @@ describe('CLI arguments', () => {
     [['--proxy', 'not-a-principal'], "input '--proxy': 'not-a-principal' is not a valid principal"],
     [['--canister-ids', '[1, 2]'], "input '--canister-ids': expected a map of canister name to principal"],
     [
+      ['--canister-ids', 'backend: rrkah-fqaaa-aaaaa-aaaaq-caj'],
+      "input '--canister-ids': the ID of canister 'backend' is not a valid principal: 'rrkah-fqaaa-aaaaa-aaaaq-caj'",
+    ],
+    [
       ['--identity-pem-file', '/nonexistent/key.pem'],
       "input '--identity-pem-file': cannot read '/nonexistent/key.pem': ENOENT",
     ],

@@ -47,17 +47,23 @@ export function parseIdsInput(text: string, makeError: (message: string) => Erro
   } catch (err) {
     throw makeError(`not a JSON or YAML map: ${(err as Error).message.split('\n')[0]}`)
   }
-  return checkIdMap(value, makeError)
+  return checkIdMap(value, makeError, (id) => id.trim()) // pasted text: surrounding blanks are noise
 }
 
-function checkIdMap(value: unknown, makeError: (message: string) => Error): Record<string, string> {
+function checkIdMap(
+  value: unknown,
+  makeError: (message: string) => Error,
+  clean: (id: string) => string = (id) => id,
+): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw makeError('expected a map of canister name to principal')
+    throw makeError(
+      'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
+    )
   }
   const out: Record<string, string> = {}
   for (const [name, id] of Object.entries(value as Record<string, unknown>)) {
     if (typeof id !== 'string') throw makeError(`the ID of canister '${name}' is not a string`)
-    out[name] = checkPrincipal(id, (m) => makeError(`the ID of canister '${name}' ${m}`))
+    out[name] = checkPrincipal(clean(id), (m) => makeError(`the ID of canister '${name}' ${m}`))
   }
   return out
 }
