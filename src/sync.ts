@@ -35,7 +35,7 @@ import { mapBounded } from './util/pool.js'
 
 export interface SyncEnvironment {
   observer: SyncObserver
-  /** Root of the on-disk caches: plugins/ (content-addressed .wasm), transpiled/, recipes/. */
+  /** Root of the on-disk caches: plugins/ (content-addressed .wasm), transpiled/, recipes/, v8/. */
   cacheDir: string
   /** Downloads a URL to a file: fetch with retries in the CLI, @actions/tool-cache in the Action. */
   download: (url: string, dest: string) => Promise<void>
@@ -90,7 +90,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   try {
     // The certificate verifier's wasm compiles in the background while the manifest is read.
     prepareBls()
-    const project = await loadProject(options.projectDir)
+    const project = await loadProject(options.projectDir, { cacheDir: join(environment.cacheDir, 'recipes') })
     plan = await planSync(project, {
       environment: options.environment,
       canisters: options.canisters,

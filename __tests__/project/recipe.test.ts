@@ -2,7 +2,7 @@
 // on-disk cache; where icp-cli can fetch the same template, its result is the reference.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,6 +16,8 @@ import {
   type FetchBytes,
 } from '../../src/project/index.js'
 import { icpErrorChain, runIcpAsync } from '../helpers/icp.js'
+import { REPO_ROOT } from '../helpers/paths.js'
+import { runProcess } from '../helpers/runner.js'
 
 const TEMPLATE = `build:
   steps:
@@ -82,6 +84,19 @@ async function loadError(dir: string, cacheDir: string, fetch?: FetchBytes): Pro
 }
 
 describe('recipes over http', () => {
+  test('a sync keeps fetched templates under its cache dir (recipes/), not elsewhere', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'recipe-sync-cache-'))
+    const dir = project(`type: ${base}/recipe.hbs\nsha256: ${sha256(TEMPLATE)}\n${config()}`)
+    const before = hits.length
+    // The plan then fails (no canister ID for web-app); the template was fetched before that.
+    const run = await runProcess(process.execPath, [join(REPO_ROOT, 'build/src/cli.js'), '-p', dir], {
+      env: { PATH: process.env.PATH, HOME: join(cacheDir, 'home'), ICP_SYNC_CACHE_DIR: cacheDir },
+    })
+    expect(run.stderr).toMatch(/web-app/)
+    expect(hits.length - before).toBe(1)
+    expect(readdirSync(join(cacheDir, 'recipes')).length).toBeGreaterThan(0)
+  })
+
   test('a pinned template renders like icp-cli renders it, and is then served from the cache', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'recipe-cache-'))
     const dir = project(`type: ${base}/recipe.hbs\nsha256: ${sha256(TEMPLATE)}\n${config()}`)
