@@ -67,7 +67,7 @@ function poll(list) {
     const ready = [];
     list.forEach((p, i) => p.ready() && ready.push(i));
     if (ready.length > 0) return new Uint32Array(ready);
-    list[0].block();
+    list.reduce((earliest, p) => p.deadline < earliest.deadline ? p : earliest).block();
   }
 }
 var CLOSED = { tag: "closed" };

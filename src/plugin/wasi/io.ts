@@ -19,7 +19,7 @@ export function sleepNs(ns: bigint): void {
 
 export class Pollable {
   /** Monotonic deadline in ns; undefined = always ready. */
-  constructor(private readonly deadline?: bigint) {}
+  constructor(readonly deadline?: bigint) {}
   ready(): boolean {
     return this.deadline === undefined || process.hrtime.bigint() >= this.deadline
   }
@@ -35,7 +35,8 @@ export function poll(list: Pollable[]): Uint32Array {
     const ready: number[] = []
     list.forEach((p, i) => p.ready() && ready.push(i))
     if (ready.length > 0) return new Uint32Array(ready)
-    list[0]!.block()
+    // None is ready, so every one has a deadline: sleep until the earliest.
+    list.reduce((earliest, p) => (p.deadline! < earliest.deadline! ? p : earliest)).block()
   }
 }
 
