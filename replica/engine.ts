@@ -69,7 +69,7 @@ export interface Invocation {
 const L = (s: string): Uint8Array => utf8(s)
 const ROUND_MAX_AGE_MS = 1000
 const ROUND_BATCH_MS = 4 // how long a round may wait for other in-flight updates to finish
-const CALL_LOG_LIMIT = 100_000 // oldest entries are dropped beyond this
+const CALL_LOG_LIMIT = 100_000 // oldest entries are dropped beyond this (up to 10 % more are kept)
 const DONE_RETENTION_NS = 10n * 60n * 1_000_000_000n
 
 export class Engine {
@@ -356,8 +356,9 @@ export class Engine {
     if (inv.requestId) entry.requestId = inv.requestId
     if (inv.endpoint) entry.endpoint = inv.endpoint
     this.logEntries.push(entry)
-    if (this.logEntries.length > CALL_LOG_LIMIT)
-      this.logEntries.splice(0, this.logEntries.length - CALL_LOG_LIMIT)
+    // Trimmed in batches: a splice per entry once full shifted 100,000 entries on every request.
+    if (this.logEntries.length > CALL_LOG_LIMIT * 1.1)
+      this.logEntries = this.logEntries.slice(-CALL_LOG_LIMIT)
     return out
   }
 
