@@ -18,7 +18,10 @@ import { runProcess } from '../helpers/runner.js'
 export { ICP_BIN }
 const CLI = join(REPO_ROOT, 'dist/cli.js')
 
-/** Why icp-cli cannot run here (it ships for linux-x64 only), or undefined when it can. */
+/**
+ * Why icp-cli cannot run on this platform (it ships for linux-x64 only), or undefined. On linux-x64 a
+ * missing or broken install throws instead: the differential suite must never be skipped quietly.
+ */
 export async function icpUnavailable(): Promise<string | undefined> {
   if (process.platform !== 'linux' || process.arch !== 'x64')
     return `icp-cli 1.5.0 is only installed for linux-x64 (this is ${process.platform}-${process.arch})`
@@ -26,13 +29,13 @@ export async function icpUnavailable(): Promise<string | undefined> {
     await access(ICP_BIN, constants.X_OK)
     await access(CLI, constants.R_OK)
   } catch (error) {
-    return `${(error as Error).message} (run npm ci and npm run bundle)`
+    throw new Error(`${(error as Error).message} (run npm ci and npm run bundle)`, { cause: error })
   }
   const version = await runProcess(ICP_BIN, ['--version'], {
     env: { PATH: process.env.PATH },
     timeoutMs: 20_000,
   })
-  if (version.status !== 0) return `${ICP_BIN} --version failed: ${version.stderr.trim()}`
+  if (version.status !== 0) throw new Error(`${ICP_BIN} --version failed: ${version.stderr.trim()}`)
   return undefined
 }
 

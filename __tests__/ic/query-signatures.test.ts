@@ -59,20 +59,34 @@ describe('verifyQuerySignatures', () => {
   const b = node()
   const keys = keysOf(a, b)
 
-  test('a reply and a reject signed by subnet nodes pass; noble agrees the signature is valid', () => {
+  /** The agent's own verdict (noble Ed25519 over the same hash) on a response's first signature. */
+  const nobleAccepts = (response: SignedQueryResponse, signer: ReturnType<typeof node>): boolean => {
+    const sig = response.signatures![0]!
+    const fields =
+      response.status === 'replied'
+        ? { status: response.status, reply: response.reply }
+        : {
+            status: response.status,
+            reject_code: response.reject_code,
+            reject_message: response.reject_message,
+            error_code: response.error_code,
+          }
+    const message = Buffer.concat([
+      IC_RESPONSE_DOMAIN_SEPARATOR,
+      hashOfMap({ ...fields, timestamp: BigInt(sig.timestamp), request_id: response.requestId }),
+    ])
+    return ed25519.verify(sig.signature, message, signer.der.slice(-32))
+  }
+
+  test('a reply and a reject signed by subnet nodes pass, and noble accepts them too', () => {
     for (const fields of [reply, reject]) {
       const response = signed(fields, [a, b])
       expect(check(response, keys)).not.toThrow()
-      const sig = response.signatures![0]!
-      const message = Buffer.concat([
-        IC_RESPONSE_DOMAIN_SEPARATOR,
-        hashOfMap({ ...fields, timestamp: sig.timestamp, request_id: requestId }),
-      ])
-      expect(ed25519.verify(sig.signature, message, a.der.slice(-32))).toBe(true)
+      expect(nobleAccepts(response, a)).toBe(true)
     }
   })
 
-  test('one flipped bit anywhere that is signed → refused', () => {
+  test('one flipped bit anywhere that is signed → refused, as noble refuses it', () => {
     const response = signed(reply, [a])
     const flipped = (mutate: (r: SignedQueryResponse) => void) => {
       const copy = structuredClone(response)
@@ -85,8 +99,10 @@ describe('verifyQuerySignatures', () => {
       flipped((r) => (r.requestId[0]! ^= 1)),
       flipped((r) => (r.signatures![0]!.timestamp = BigInt(r.signatures![0]!.timestamp) + 1n)),
       flipped((r) => (r.status = 'rejected')),
-    ])
+    ]) {
       expect(check(bad, keys)).toThrow(/^Query signature verification failed\./)
+      expect(nobleAccepts(bad, a)).toBe(false)
+    }
   })
 
   test('a node outside the subnet, no signatures, more signatures than nodes → refused', () => {

@@ -41,6 +41,7 @@ describe.each(cases)('invalid manifest %s', (name) => {
     })
     const icp = runIcp(['project', 'show'], dir)
     expect(icp.code).not.toBe(0)
+    expect(['exact', 'context', 'fails']).toContain(expected.icp) // a typo must not skip the comparison
     if (expected.icp === 'exact') expect(ours.message).toBe(icpInnermostError(icp.stderr))
     if (expected.icp === 'context') {
       const chain = icpErrorChain(icp.stderr)
