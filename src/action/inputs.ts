@@ -21,21 +21,20 @@ import {
 } from '../options.js'
 
 /**
- * Masks the identity secret in every form it may show up in (raw, each line, base64, decoded): the
- * runner masks by exact match. Very short pieces are skipped: they would blank out unrelated text
- * and reveal nothing of the key.
+ * The identity secret in every form it may show up in (raw, each line, base64, decoded): what the
+ * runner masks (by exact match) and what we redact from files it does not mask. Very short pieces are
+ * left out, the password excepted: they would blank out unrelated text and reveal nothing of the key.
  */
-function maskIdentity(pem: string, password: string): void {
-  if (!pem.trim() && !password) return
-  for (const form of secretForms(pem, password || undefined))
-    if (form.length >= 6 || form === password) core.setSecret(form)
+export function identitySecrets(pem: string, password: string): string[] {
+  if (!pem.trim() && !password) return []
+  return secretForms(pem, password || undefined).filter((form) => form.length >= 6 || form === password)
 }
 
 export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
   const identityPem = core.getInput('identity-pem', { trimWhitespace: false })
   const identityPassword = core.getInput('identity-password', { trimWhitespace: false })
   // Mask before anything else can log them.
-  maskIdentity(identityPem, identityPassword)
+  for (const secret of identitySecrets(identityPem, identityPassword)) core.setSecret(secret)
 
   const computeRaw = core.getInput('compute-limit-seconds')
   let computeLimitSeconds = DEFAULT_COMPUTE_LIMIT_SECONDS

@@ -6,12 +6,11 @@ import * as core from '@actions/core'
 
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
 import { runSync } from '../sync.js'
-import { secretForms } from '../identity/index.js'
 import { annotateError } from './annotations.js'
 import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
 import { createToolCacheDownload } from './download.js'
-import { getInputs } from './inputs.js'
+import { getInputs, identitySecrets } from './inputs.js'
 import { actionObserver } from './observer.js'
 import { renderSummary } from './summary.js'
 
@@ -28,7 +27,7 @@ export async function run(): Promise<void> {
   let secrets: string[] = []
   try {
     const options = getInputs()
-    secrets = options.identityPem ? secretForms(options.identityPem, options.identityPassword) : []
+    secrets = identitySecrets(options.identityPem ?? '', options.identityPassword ?? '')
     // The same absolute path in every run: the Actions cache hashes it into each entry's version.
     const cacheDir = join(process.env.RUNNER_TEMP ?? process.cwd(), 'icp-sync-cache')
     const actionsCache = await ActionsCache.open({
@@ -72,11 +71,12 @@ async function publish(result: SyncResult, summary: boolean, secrets: string[]):
   else if (result.failed.length > 0) core.setFailed(failedCanistersMessage(result.failed))
 }
 
-/** Defence in depth: nothing we write to a file the runner does not mask may carry a secret (forms from secretForms). */
+/**
+ * Defence in depth: nothing we write to a file the runner does not mask (the result output, the
+ * summary) may carry a secret. The same forms as the runner masks (identitySecrets), longest first.
+ */
 export function redact(text: string, secrets: string[]): string {
   let out = text
-  for (const secret of secrets) {
-    if (secret.length >= 8) out = out.split(secret).join('***')
-  }
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***')
   return out
 }
