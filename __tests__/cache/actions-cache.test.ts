@@ -132,12 +132,20 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
     rmSync(join(r.root, 'cache'), { recursive: true })
     const downloadsBefore = http.requests('/answer.wasm')
 
+    const lookupsBefore = service.calls().length
     const restored = await drive(r, service.env(), [
       { op: 'restorePlugins', ids: [sha] },
-      { op: 'restoreTranspiled', ids: [transpileKey] },
+      { op: 'restoreTranspiledTwiceAtOnce', ids: [transpileKey] },
       { op: 'savePlugins', ids: [sha] },
     ])
-    expect([outcomes(restored, 0), outcomes(restored, 1)]).toEqual([['hit'], ['hit']])
+    expect([outcomes(restored, 0), outcomes(restored, 1)]).toEqual([['hit'], ['hit', 'hit']])
+    // One lookup and one download per entry: the second ask for the transpiled entry shares the first.
+    expect(
+      service
+        .calls()
+        .slice(lookupsBefore)
+        .filter((call) => call.startsWith('blob-get')),
+    ).toHaveLength(2)
     expect(outcomes(restored, 2)).toEqual(['skipped']) // restored in this run: no pointless save
     expect(restored.stdout).toContain(`Cache hit for: ${pluginCacheKey(sha)}`)
     expect(readFileSync(join(pluginEntry, 'module.wasm')).equals(Buffer.from(component))).toBe(true)

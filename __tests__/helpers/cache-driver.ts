@@ -16,6 +16,8 @@ export interface DriverSpec {
 
 export type DriverStep =
   | { op: 'restorePlugins' | 'savePlugins' | 'restoreTranspiled' | 'saveTranspiled'; ids: string[] }
+  /** Two restores of the same entries at once, as two canisters syncing in parallel ask for them. */
+  | { op: 'restoreTranspiledTwiceAtOnce'; ids: string[] }
   /** Straight through the toolkit, bypassing ActionsCache's checks (to plant a bad entry). */
   | { op: 'rawSave'; paths: string[]; key: string }
 
@@ -43,7 +45,13 @@ async function main(): Promise<void> {
   }
   for (const step of spec.steps) {
     if (step.op === 'rawSave') output.steps.push(await cache.saveCache(step.paths, step.key))
-    else output.steps.push(await actionsCache[step.op](step.ids))
+    else if (step.op === 'restoreTranspiledTwiceAtOnce') {
+      const both = await Promise.all([
+        actionsCache.restoreTranspiled(step.ids),
+        actionsCache.restoreTranspiled(step.ids),
+      ])
+      output.steps.push(both.flat())
+    } else output.steps.push(await actionsCache[step.op](step.ids))
   }
   console.log(`RESULT ${JSON.stringify(output)}`)
 }

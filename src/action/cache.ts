@@ -93,6 +93,8 @@ export class ActionsCache {
   readonly reason?: string
   private readonly log: CacheLog
   private readonly restored = new Set<string>()
+  /** Restores under way: canisters syncing in parallel with one plugin ask for the same entry. */
+  private readonly restoring = new Map<string, Promise<CacheEntryResult>>()
   private unhealthy?: string
 
   private constructor(
@@ -121,7 +123,14 @@ export class ActionsCache {
     return Promise.all(
       unique(transpileKeys).map((id) => {
         const entry = this.entry('transpile', id)
-        return 'outcome' in entry ? entry : this.restoreEntry('transpile', entry.key, entry.dir)
+        if ('outcome' in entry) return entry
+        // One restore per entry: a second one would unpack into the directory a plugin is reading.
+        let restoring = this.restoring.get(entry.key)
+        if (!restoring) {
+          restoring = this.restoreEntry('transpile', entry.key, entry.dir)
+          this.restoring.set(entry.key, restoring)
+        }
+        return restoring
       }),
     )
   }
