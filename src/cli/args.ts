@@ -37,7 +37,7 @@ options:
       --parallel <n>                canisters synced at once (default: 1)
       --script-steps <run|skip>     run script steps or skip them (default: run)
       --shard <i/n>                 sync only this share of the canisters
-      --cache-dir <dir>             plugin and transpile cache (default: $ICP_SYNC_CACHE_DIR or ~/.cache/icp-sync)
+      --cache-dir <dir>             plugin, transpile, recipe and V8 code caches (default: $ICP_SYNC_CACHE_DIR, else $XDG_CACHE_HOME/icp-sync or ~/.cache/icp-sync)
       --json                        print the result as JSON on stdout
   -h, --help`
 

@@ -1,6 +1,6 @@
-// The plugin sandbox's one door: runPlugin. Order of work (as icp-cli 1.5.0): load the component and
-// read its interface version, check the declared dirs/files for that version, vet imports, then run
-// `exec` once in a fresh worker under the budgets.
+// The plugin sandbox's one door: runPlugin. Order of work (as icp-cli 1.5.0): load the component, read
+// its interface version and vet its imports, check the declared dirs/files for that version, then
+// run `exec` once in a fresh worker under the budgets.
 import { DeclaredPathError, prepareDeclaredPaths, type PreparedPaths } from './paths.js'
 import {
   computeLimitMessage,
