@@ -49,16 +49,25 @@ export class OptionError extends Error {
   }
 }
 
-/** icp-cli's rule for ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: trimmed, an integer ≥ 1 (icp-cli-compat.md §4.5). */
-export function parseComputeLimit(raw: string): number | undefined {
-  const trimmed = raw.trim()
-  if (!/^\d+$/.test(trimmed)) return undefined
-  const value = Number(trimmed)
-  return Number.isSafeInteger(value) && value >= 1 ? value : undefined
-}
-
-export function computeLimitError(raw: string): string {
-  return `invalid ${COMPUTE_LIMIT_ENV} value '${raw}': expected a positive integer number of seconds`
+/**
+ * The compute limit: the flag or input when given, else ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS by icp-cli's
+ * rule (trimmed, an integer >= 1, its error text; icp-cli-compat.md §4.5), else 60 seconds.
+ */
+export function computeLimitOption(input: string, raw: string | undefined, env: NodeJS.ProcessEnv): number {
+  if (raw !== undefined && raw !== '') {
+    const value = parsePositiveInt(raw)
+    if (value === undefined) throw new OptionError(input, 'expected a positive integer number of seconds')
+    return value
+  }
+  const fromEnv = env[COMPUTE_LIMIT_ENV]
+  if (fromEnv === undefined) return DEFAULT_COMPUTE_LIMIT_SECONDS
+  const value = parsePositiveInt(fromEnv)
+  if (value === undefined)
+    throw new OptionError(
+      COMPUTE_LIMIT_ENV,
+      `invalid ${COMPUTE_LIMIT_ENV} value '${fromEnv}': expected a positive integer number of seconds`,
+    )
+  return value
 }
 
 /** Names separated by commas and/or newlines, blanks dropped. */

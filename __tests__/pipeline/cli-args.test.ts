@@ -60,6 +60,10 @@ describe('CLI arguments', () => {
 
   test.each([
     [['--parallel', '0'], "input '--parallel': expected a whole number from 1 to 64, got '0'"],
+    [
+      ['--compute-limit-seconds', '1.5'],
+      "input '--compute-limit-seconds': expected a positive integer number of seconds",
+    ],
     [['--shard', '5/4'], "input '--shard': expected 'i/n' with 1 <= i <= n, got '5/4'"],
     [['--script-steps', 'maybe'], "input '--script-steps': expected run or skip, got 'maybe'"],
     [['--proxy', 'not-a-principal'], "input '--proxy': 'not-a-principal' is not a valid principal"],

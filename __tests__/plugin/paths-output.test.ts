@@ -3,7 +3,8 @@ import { join } from 'node:path'
 
 import { beforeAll, describe, expect, test } from '@jest/globals'
 
-import { LineCapture, resolveComputeLimit, runPlugin, type NamedPath } from '../../src/plugin/index.js'
+import { computeLimitOption } from '../../src/options.js'
+import { LineCapture, runPlugin, type NamedPath } from '../../src/plugin/index.js'
 import { createWasi } from '../../src/plugin/wasi/index.js'
 import { suiteV1, suiteV2 } from '../helpers/plugin-fixtures.js'
 import { makeProject, request } from '../helpers/plugin-run.js'
@@ -136,10 +137,12 @@ describe('stand-ins', () => {
 
 describe('ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS', () => {
   test('unset → 60; trimmed integers ≥ 1; anything else fails with icp-cli text', () => {
-    expect(resolveComputeLimit({})).toBe(60)
-    expect(resolveComputeLimit({ ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: '  42 ' })).toBe(42)
+    const fromEnv = (env: NodeJS.ProcessEnv) => computeLimitOption('--compute-limit-seconds', undefined, env)
+    expect(fromEnv({})).toBe(60)
+    expect(fromEnv({ ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: '  42 ' })).toBe(42)
+    expect(computeLimitOption('x', '7', { ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: '42' })).toBe(7) // given wins
     for (const bad of ['0', 'abc', '30O', '-5', '1.5', ''])
-      expect(() => resolveComputeLimit({ ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: bad })).toThrow(
+      expect(() => fromEnv({ ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: bad })).toThrow(
         `invalid ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS value '${bad}': expected a positive integer number of seconds`,
       )
   })

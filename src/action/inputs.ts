@@ -6,14 +6,11 @@ import * as core from '@actions/core'
 
 import { secretForms } from '../identity/index.js'
 import {
-  COMPUTE_LIMIT_ENV,
-  DEFAULT_COMPUTE_LIMIT_SECONDS,
   DEFAULT_MEMORY_LIMIT_MB,
   OptionError,
   type SyncOptions,
   canisterIdMap,
-  computeLimitError,
-  parseComputeLimit,
+  computeLimitOption,
   parseNameList,
   parsePositiveInt,
   parseShard,
@@ -36,19 +33,11 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
   // Mask before anything else can log them.
   for (const secret of identitySecrets(identityPem, identityPassword)) core.setSecret(secret)
 
-  const computeRaw = core.getInput('compute-limit-seconds')
-  let computeLimitSeconds = DEFAULT_COMPUTE_LIMIT_SECONDS
-  if (computeRaw) {
-    const value = parseComputeLimit(computeRaw)
-    if (value === undefined)
-      throw new OptionError('compute-limit-seconds', 'expected a positive integer number of seconds')
-    computeLimitSeconds = value
-  } else if (env[COMPUTE_LIMIT_ENV] !== undefined) {
-    const raw = env[COMPUTE_LIMIT_ENV] ?? ''
-    const value = parseComputeLimit(raw)
-    if (value === undefined) throw new OptionError(COMPUTE_LIMIT_ENV, computeLimitError(raw))
-    computeLimitSeconds = value
-  }
+  const computeLimitSeconds = computeLimitOption(
+    'compute-limit-seconds',
+    core.getInput('compute-limit-seconds'),
+    env,
+  )
 
   return {
     projectDir: resolve(core.getInput('project-dir') || '.'),

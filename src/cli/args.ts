@@ -12,8 +12,7 @@ import {
   OptionError,
   type SyncOptions,
   canisterIdMap,
-  computeLimitError,
-  parseComputeLimit,
+  computeLimitOption,
   parseNameList,
   parsePositiveInt,
   parseShard,
@@ -95,15 +94,11 @@ export function parseCli(
       )
     return value
   }
-  let computeLimitSeconds = DEFAULT_COMPUTE_LIMIT_SECONDS
-  if (values['compute-limit-seconds'] !== undefined) {
-    computeLimitSeconds = int('compute-limit-seconds', DEFAULT_COMPUTE_LIMIT_SECONDS)
-  } else if (env[COMPUTE_LIMIT_ENV] !== undefined) {
-    const value = parseComputeLimit(env[COMPUTE_LIMIT_ENV] ?? '')
-    if (value === undefined)
-      throw new OptionError(COMPUTE_LIMIT_ENV, computeLimitError(env[COMPUTE_LIMIT_ENV] ?? ''))
-    computeLimitSeconds = value
-  }
+  const computeLimitSeconds = computeLimitOption(
+    '--compute-limit-seconds',
+    values['compute-limit-seconds'],
+    env,
+  )
   const scriptSteps = values['script-steps'] ?? 'run'
   if (scriptSteps !== 'run' && scriptSteps !== 'skip')
     throw new OptionError('--script-steps', `expected run or skip, got '${scriptSteps}'`)

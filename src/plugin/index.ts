@@ -20,12 +20,6 @@ import {
 import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
 import type { GuestTarget } from './protocol.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
-import {
-  COMPUTE_LIMIT_ENV,
-  DEFAULT_COMPUTE_LIMIT_SECONDS,
-  computeLimitError,
-  parseComputeLimit,
-} from '../options.js'
 
 export type * from './types.js'
 export {
@@ -36,21 +30,6 @@ export {
 } from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
 export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
-
-/** Default cap on each wasm memory of a plugin. */
-export const DEFAULT_PLUGIN_MEMORY_MB = 2048
-
-/**
- * icp-cli's compute limit from the environment: unset → 60; otherwise trimmed positive integer, or
- * throws with icp's text (it is checked before anything else runs).
- */
-export function resolveComputeLimit(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[COMPUTE_LIMIT_ENV]
-  if (raw === undefined) return DEFAULT_COMPUTE_LIMIT_SECONDS
-  const value = parseComputeLimit(raw)
-  if (value === undefined) throw new Error(computeLimitError(raw))
-  return value
-}
 
 class RunFailure extends Error {
   constructor(
