@@ -15,7 +15,7 @@ import {
   UncertifiedRejectUpdateErrorCode,
 } from '@icp-sdk/core/agent'
 
-import { STATUS_CODES } from '../util/node-http.js'
+import { statusLine } from '../util/node-http.js'
 
 const REJECT_CODE_NAMES: Record<number, string> = {
   1: 'SysFatal',
@@ -41,9 +41,7 @@ export function rejectText(reject: Reject): string {
 
 /** ic-agent's `AgentError::HttpError` Display. */
 export function httpErrorText(status: number, contentType: string, body: string): string {
-  const reason = STATUS_CODES[status]
-  const statusText = reason ? `${status} ${reason}` : `${status} <unknown status code>`
-  return `The replica returned an HTTP Error: Http Error: status ${statusText}, content type ${JSON.stringify(contentType)}, content: ${body}`
+  return `The replica returned an HTTP Error: Http Error: status ${statusLine(status)}, content type ${JSON.stringify(contentType)}, content: ${body}`
 }
 
 /** What a failed exchange with the replica tells us. */

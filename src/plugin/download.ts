@@ -3,7 +3,7 @@
 // Action passes its own tool-cache based download instead (src/action/download.ts).
 import { open, rm } from 'node:fs/promises'
 
-import { STATUS_CODES } from '../util/node-http.js'
+import { statusLine } from '../util/node-http.js'
 
 /** Fetches `url` into the file `dest` (which does not exist yet). Throws `DownloadError` when it can't. */
 export type DownloadFn = (url: string, dest: string) => Promise<void>
@@ -20,10 +20,7 @@ export class DownloadError extends Error {
   }
 }
 
-/** `404 Not Found`, as reqwest prints a status (icp's `http request failed: <status>`). */
-export function statusLine(status: number): string {
-  return `${status} ${STATUS_CODES[status] ?? '<unknown status code>'}`
-}
+export { statusLine }
 
 export interface FetchDownloadOptions {
   /** Total attempts, first included. Default 4. */

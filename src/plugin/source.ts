@@ -15,7 +15,7 @@ import { sha256Hex } from './transpile.js'
 import { ensureDir } from '../util/make-dir.js'
 import { readWholeFile } from '../util/read-whole.js'
 
-export { DownloadError, type DownloadFn, statusLine } from './download.js'
+export type { DownloadFn } from './download.js'
 
 export type PluginSource = { path: string } | { url: string }
 

@@ -11,3 +11,8 @@ export const http = require('node:http') as typeof Http
 /** node:https on first use: it brings TLS (~14 ms of start-up) that a local replica never needs. */
 export const https = (): typeof Https => require('node:https') as typeof Https
 export const STATUS_CODES: Record<number, string | undefined> = http.STATUS_CODES
+
+/** `404 Not Found`, as reqwest prints a status (icp's and ic-agent's error texts use it). */
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] || '<unknown status code>'}`
+}
