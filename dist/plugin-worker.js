@@ -537,16 +537,12 @@ function hostCall(message) {
   if (!reply) throw new Error("canister-call bridge: woken without a reply");
   return reply.message;
 }
-function canisterCall(req) {
-  const reply = hostCall({ t: "call", req });
+function asResult(reply) {
   if ("err" in reply) throw reply.err;
   return { tag: "ok", val: reply.ok };
 }
-function canisterMetadataSection(req) {
-  const reply = hostCall({ t: "metadata", req });
-  if ("err" in reply) throw reply.err;
-  return { tag: "ok", val: reply.ok };
-}
+var canisterCall = (req) => asResult(hostCall({ t: "call", req }));
+var canisterMetadataSection = (req) => asResult(hostCall({ t: "metadata", req }));
 var instances = [];
 function largestMemory() {
   let largest = 0;

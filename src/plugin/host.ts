@@ -219,44 +219,43 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
     Atomics.notify(state, STATE_INDEX)
   }
 
-  const serveCall = async (guest: GuestCallRequest) => {
+  /** A canister-call or metadata read for the guest: resolve its target, ask the host, reply. */
+  const serve = async (
+    target: GuestTarget | undefined,
+    ask: (to: { id: string; name?: string }) => Promise<CallOutcome | MetadataOutcome>,
+  ) => {
     calls++
-    const target = req.resolveTarget(guest.target)
-    if ('err' in target) return reply({ err: target.err })
-    let outcome: CallOutcome
+    const resolved = req.resolveTarget(target)
+    if ('err' in resolved) return reply({ err: resolved.err })
+    let outcome: CallOutcome | MetadataOutcome
     try {
-      outcome = await req.canisterCall({
-        targetCanisterId: target.id,
-        targetName: target.name,
+      outcome = await ask(resolved)
+    } catch (error) {
+      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
+    }
+    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
+  }
+  const serveCall = (guest: GuestCallRequest) =>
+    serve(guest.target, (to) =>
+      req.canisterCall({
+        targetCanisterId: to.id,
+        targetName: to.name,
         method: guest.method,
         arg: guest.arg,
         callType: guest.callType,
         direct: guest.direct,
         cycles: guest.cycles,
-      })
-    } catch (error) {
-      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
-    }
-    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
-  }
-
-  const serveMetadata = async (guest: GuestMetadataRequest) => {
-    calls++
-    const target = req.resolveTarget(guest.target)
-    if ('err' in target) return reply({ err: target.err })
-    let outcome: MetadataOutcome
-    try {
-      outcome = await req.metadataSection({
-        targetCanisterId: target.id,
-        targetName: target.name,
+      }),
+    )
+  const serveMetadata = (guest: GuestMetadataRequest) =>
+    serve(guest.target, (to) =>
+      req.metadataSection({
+        targetCanisterId: to.id,
+        targetName: to.name,
         name: guest.name,
         direct: guest.direct,
-      })
-    } catch (error) {
-      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
-    }
-    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
-  }
+      }),
+    )
 
   const handle = (message: WorkerMessage) => {
     switch (message.t) {

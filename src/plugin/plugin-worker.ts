@@ -54,17 +54,13 @@ function hostCall(message: WorkerMessage): HostReply {
   return reply.message as HostReply
 }
 
-function canisterCall(req: GuestCallRequest) {
-  const reply = hostCall({ t: 'call', req })
+/** The guest's import: a result<_, string> as jco lifts it (the error travels as a thrown string). */
+function asResult(reply: HostReply) {
   if ('err' in reply) throw reply.err
   return { tag: 'ok', val: reply.ok }
 }
-
-function canisterMetadataSection(req: GuestMetadataRequest) {
-  const reply = hostCall({ t: 'metadata', req })
-  if ('err' in reply) throw reply.err
-  return { tag: 'ok', val: reply.ok }
-}
+const canisterCall = (req: GuestCallRequest) => asResult(hostCall({ t: 'call', req }))
+const canisterMetadataSection = (req: GuestMetadataRequest) => asResult(hostCall({ t: 'metadata', req }))
 
 const instances: WebAssembly.Instance[] = []
 
