@@ -206,13 +206,13 @@ export async function decryptPkcs8(der: Uint8Array, password: string, source: st
 
 /** The @icp-sdk/core identity for a validated node key. */
 export async function identityFromKey(kind: KeyKind, key: KeyObject): Promise<SignIdentity> {
-  const jwk = key.export({ format: 'jwk' })
   switch (kind) {
     case 'ed25519':
     case 'secp256k1':
       return new NodeKeyIdentity(kind, key)
     case 'prime256v1': {
       const algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+      const jwk = key.export({ format: 'jwk' })
       const { d: _secret, ...publicJwk } = jwk
       void _secret
       const privateKey = await crypto.subtle.importKey('jwk', jwk, algorithm, false, ['sign'])
