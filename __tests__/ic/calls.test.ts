@@ -2,9 +2,7 @@
 // icp-cli's routing table, its error texts, rejects, proxy errors, metadata, the running check,
 // retries, and an update whose connection is lost (never executed twice).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { generateKeyPairSync } from 'node:crypto'
 import { IDL } from '@icp-sdk/core/candid'
 import { Principal } from '@icp-sdk/core/principal'
 import { startReplica, demoCanister, DEMO_CANDID, type Replica } from '../../replica/index.js'
@@ -17,6 +15,8 @@ import {
   type IcConnection,
   type PluginCallRequest,
 } from '../../src/ic/index.js'
+import { closedPort } from '../helpers/http-server.js'
+import { ecPkcs8 } from '../identity/keygen.js'
 import { runIcpAsync } from '../helpers/icp.js'
 
 const FAST = { baseDelayMs: 10, pollTimeoutMs: 1500, pollIntervalMs: 100 }
@@ -28,26 +28,10 @@ let conn: IcConnection
 let demo: string
 let proxy: string
 
-/** A local port nothing listens on (connection refused, so the request certainly did not get in). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-function secpPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({
-    type: 'pkcs8',
-    format: 'pem',
-  }) as string
-}
-
 beforeAll(async () => {
   replica = await startReplica()
-  me = await loadIdentity({ pem: secpPem() })
-  stranger = await loadIdentity({ pem: secpPem() })
+  me = await loadIdentity({ pem: ecPkcs8('secp256k1') })
+  stranger = await loadIdentity({ pem: ecPkcs8('secp256k1') })
   proxy = replica.installProxy({ controllers: [me.principal] })
   demo = replica.createCanister({ controllers: [me.principal, proxy] })
   replica.installJsCanister(demo, demoCanister())

@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createTcpServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 
 import { agentFetch, defaultAgentFetch } from '../../src/ic/http-transport.js'
+import { closedPort } from '../helpers/http-server.js'
 
 let server: Server
 let origin: string
@@ -143,10 +144,7 @@ describe('agentFetch reads like fetch', () => {
 
 describe('failures keep fetch’s shape (TypeError, system error as cause)', () => {
   test('connection refused → cause.code ECONNREFUSED', async () => {
-    const probe = createTcpServer()
-    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done))
-    const { port } = probe.address() as AddressInfo
-    await new Promise((done) => probe.close(done))
+    const port = await closedPort()
     const ours = await agentFetch(`http://127.0.0.1:${port}/`, post()).catch((e: unknown) => e)
     const node = await fetch(`http://127.0.0.1:${port}/`, post()).catch((e: unknown) => e)
     for (const error of [ours, node]) {
