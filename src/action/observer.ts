@@ -4,24 +4,21 @@ import * as core from '@actions/core'
 
 import type { CanisterRef, StepRef, SyncObserver } from '../report/observer.js'
 import type { CanisterResult, StepResult } from '../report/result.js'
-import { failureDump, persistentLines } from '../report/text.js'
+import { failureDump, persistentLines, stepOutcome, stepTitle } from '../report/text.js'
 import { annotateError } from './annotations.js'
 
 export function actionObserver(parallel: number, redact: (text: string) => string): SyncObserver {
   const live = parallel <= 1
   const held = new Map<string, string[]>()
   const key = (canister: CanisterRef, step: StepRef): string => `${canister.name}\u0000${step.index}`
-  const title = (canister: CanisterRef, step: StepRef): string =>
-    `[${canister.name}] Syncing: ${step.label} ${step.index} of ${step.total}`
   const outcome = (result: StepResult): string =>
-    `${result.status === 'ok' ? 'done' : result.status} in ${(result.durationMs / 1000).toFixed(2)} s` +
-    (result.kind === 'plugin' ? `, ${result.calls} canister call(s)` : '')
+    stepOutcome(result) + (result.kind === 'plugin' ? `, ${result.calls} canister call(s)` : '')
 
   return {
     info: (message) => core.info(message),
     warning: (message) => core.warning(message),
     stepStarted(canister, step) {
-      if (live) core.startGroup(title(canister, step))
+      if (live) core.startGroup(stepTitle(canister, step))
       else held.set(key(canister, step), [])
     },
     line(canister, step, _stream, line) {
@@ -30,7 +27,7 @@ export function actionObserver(parallel: number, redact: (text: string) => strin
     },
     stepFinished(canister, step, result) {
       if (!live) {
-        core.startGroup(title(canister, step))
+        core.startGroup(stepTitle(canister, step))
         for (const line of held.get(key(canister, step)) ?? []) core.info(line)
         held.delete(key(canister, step))
       }

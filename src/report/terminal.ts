@@ -1,7 +1,7 @@
 // The CLI's output: plain lines (pipes, CI logs) or a live view on a terminal.
 import type { CanisterRef, StepRef, SyncObserver } from './observer.js'
 import type { CanisterResult } from './result.js'
-import { failureDump, persistentLines } from './text.js'
+import { failureDump, persistentLines, stepOutcome, stepTitle } from './text.js'
 
 interface Sink {
   write(text: string): unknown
@@ -14,13 +14,10 @@ export function plainObserver(out: Sink): SyncObserver {
   return {
     info: print,
     warning: (message) => print(`WARN ${message}`),
-    stepStarted: (canister, step) =>
-      print(`[${canister.name}] Syncing: ${step.label} ${step.index} of ${step.total}`),
+    stepStarted: (canister, step) => print(stepTitle(canister, step)),
     line: (canister, _step, _stream, line) => print(`[${canister.name}] > ${line}`),
     stepFinished: (canister, step, result) =>
-      print(
-        `[${canister.name}] step ${step.index} ${result.status === 'ok' ? 'done' : result.status} in ${(result.durationMs / 1000).toFixed(2)} s`,
-      ),
+      print(`[${canister.name}] step ${step.index} ${stepOutcome(result)}`),
     canisterFinished: (result) => finished(result).forEach(print),
   }
 }

@@ -1,6 +1,17 @@
 // Plain-text rendering in icp sync's words, shared by the CLI and the Action log.
-import type { CanisterResult, ErrorInfo, SyncResult } from './result.js'
+import type { CanisterRef, StepRef } from './observer.js'
+import type { CanisterResult, ErrorInfo, StepResult, SyncResult } from './result.js'
 import { failedCanistersMessage } from './result.js'
+
+/** icp's step header: `[<canister>] Syncing: <label> <i> of <n>`. */
+export function stepTitle(canister: CanisterRef, step: StepRef): string {
+  return `[${canister.name}] Syncing: ${step.label} ${step.index} of ${step.total}`
+}
+
+/** How a step ended and how long it took: `done in 1.23 s`. */
+export function stepOutcome(result: StepResult): string {
+  return `${result.status === 'ok' ? 'done' : result.status} in ${(result.durationMs / 1000).toFixed(2)} s`
+}
 
 /** After a canister synced, icp reprints each persistent plugin stderr line as `[<canister>] <line>`. */
 export function persistentLines(canister: CanisterResult): string[] {
