@@ -5,7 +5,7 @@
 // bundles (their loaders resolve them with `new URL(name, import.meta.url)`, i.e. relative to dist/):
 // - jco-transpile's bindgen core wasm files;
 // - preview2-shim's I/O worker, which the bindgen component's own WASI imports use.
-import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +15,7 @@ import { build } from 'esbuild'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = resolve(root, process.argv[2] ?? 'dist')
 
-export const ENTRY_POINTS = {
+const ENTRY_POINTS = {
   index: 'src/index.ts',
   cli: 'src/cli.ts',
   'plugin-worker': 'src/plugin/plugin-worker.ts',
@@ -74,7 +74,6 @@ await build({
 
 for (const asset of ASSETS) await copyFile(join(root, asset), join(outdir, asset.split('/').pop()))
 // dist/ must load as ESM whatever package.json sits above it in a user's checkout.
-const { writeFile } = await import('node:fs/promises')
 await writeFile(join(outdir, 'package.json'), '{ "type": "module" }\n')
 
 const files = (await readdir(outdir)).sort()

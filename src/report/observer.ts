@@ -21,13 +21,3 @@ export interface SyncObserver {
   stepFinished(canister: CanisterRef, step: StepRef, result: StepResult): void
   canisterFinished(result: CanisterResult): void
 }
-
-/** An observer that drops everything (tests, --json with no progress). */
-export const silentObserver: SyncObserver = {
-  info: () => {},
-  warning: () => {},
-  stepStarted: () => {},
-  line: () => {},
-  stepFinished: () => {},
-  canisterFinished: () => {},
-}
