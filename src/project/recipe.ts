@@ -14,7 +14,7 @@ export type FetchBytes = (url: string) => Promise<{ status: number; body: Uint8A
 
 export interface RecipeOptions {
   fetch?: FetchBytes
-  /** Template cache root; default `$XDG_CACHE_HOME/icp-sync-action/recipes` (or ~/.cache/…). */
+  /** Template cache root (a sync passes `<cache-dir>/recipes`); default `$XDG_CACHE_HOME/icp-sync-action/recipes`. */
   cacheDir?: string
   /** Base for relative `file://` paths. icp uses its process cwd; we default to the project directory. */
   fileBase?: string
