@@ -1,5 +1,5 @@
 // Prints what plugin sources and the Actions cache cost for a plugin the size of a componentize-js build
-// (12.7 MB, icp-cli-compat.md §9): path read + sha256, URL download over loopback, cache hit with
+// (12.7 MB, docs/icp-cli-compat.md §9): path read + sha256, URL download over loopback, cache hit with
 // re-verification, and an Actions cache save and restore through @actions/cache against the fake service.
 //   npm run compile && node build/bench/plugin-source.js
 import { spawn } from 'node:child_process'

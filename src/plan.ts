@@ -1,5 +1,5 @@
 // The sync plan: project + environment (+ names, IDs, shard) → the canisters to sync, each with its
-// ordered steps, directory and ID, and the network to talk to. Mirrors `icp sync` (icp-cli-compat.md
+// ordered steps, directory and ID, and the network to talk to. Mirrors `icp sync` (docs/icp-cli-compat.md
 // §2.1, §3.1): names are checked against the project and the environment, IDs are resolved for every
 // target *before* canisters without sync steps are dropped (so a bare sync needs an ID for every
 // canister of the environment, as icp does), then the shard takes its share.
@@ -10,6 +10,7 @@ import { OptionError } from './options.js'
 import { ManifestError } from './project/errors.js'
 import { idsFile, readIdsFile } from './project/ids.js'
 import { rootKeyProblem } from './project/manifest.js'
+import { compareUtf8 } from './project/steps.js'
 import type {
   Network,
   NetworkTarget,
@@ -64,8 +65,12 @@ export function planSync(project: Project, req: PlanRequest): SyncPlan {
     if (canister.sync.length === 0) continue
     withSteps.push({ name, id: canisterIds[name]!, dir: canister.dir, steps: canister.sync })
   }
-  if (withSteps.length === 0 && targets.length > 0) warnings.push('No canisters have sync steps configured')
   const canisters = req.shard ? shardOf(withSteps, req.shard) : withSteps
+  // icp prints this (as information) only when it had targets; an empty environment is silent.
+  let notice: string | undefined
+  if (withSteps.length === 0 && targets.length > 0) notice = 'No canisters have sync steps configured'
+  else if (canisters.length === 0 && req.shard)
+    notice = `Shard ${req.shard.index}/${req.shard.count} has none of the ${withSteps.length} canisters with sync steps`
   return {
     environment: env.name,
     network: target,
@@ -73,7 +78,16 @@ export function planSync(project: Project, req: PlanRequest): SyncPlan {
     canisters,
     allWithSteps: withSteps.map((c) => c.name),
     warnings,
+    ...(notice ? { notice } : {}),
   }
+}
+
+/** The canister ID table as icp hands it to 0.2 plugins: built from a BTreeMap, so sorted by name
+ * (bytewise). A JS object cannot carry that order itself (integer-like keys always come first). */
+export function sortedCanisterIds(ids: Record<string, string>): Array<{ name: string; id: string }> {
+  return Object.entries(ids)
+    .sort(([a], [b]) => compareUtf8(a, b))
+    .map(([name, id]) => ({ name, id }))
 }
 
 /** Round-robin over the planned canisters in plan order: canister i (0-based) goes to shard

@@ -19,6 +19,7 @@ import { transpileCacheKey } from './plugin/transpile.js'
 import {
   loadProject,
   planSync,
+  sortedCanisterIds,
   type PlannedCanister,
   type PlannedStep,
   type SyncPlan,
@@ -104,7 +105,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
     prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
     if (plan.canisters.length === 0) {
-      observer.info('No canisters have sync steps configured')
+      if (plan.notice) observer.info(plan.notice)
       return finish()
     }
     identity = await loadIdentity({
@@ -122,7 +123,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   }
 
   const apiUrl = plan.network.apiUrl
-  const canisterIds = Object.entries(plan.canisterIds).map(([name, id]) => ({ name, id }))
+  const canisterIds = sortedCanisterIds(plan.canisterIds)
   const urlShas = plan.canisters.flatMap((c) =>
     c.steps.flatMap((step) =>
       step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],

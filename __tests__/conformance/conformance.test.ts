@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { buildJsPlugin } from '../helpers/build-plugin.js'
+import { componentFromWat } from '../helpers/wat.js'
 import { newIdentity } from '../helpers/e2e-project.js'
 import { REPO_ROOT } from '../helpers/paths.js'
 import { corpus } from './corpus.js'
@@ -17,6 +18,10 @@ const FIXTURES = join(REPO_ROOT, '__tests__/fixtures/plugins')
 const unavailable = await icpUnavailable()
 if (unavailable) console.warn(`conformance against icp-cli skipped: ${unavailable}`)
 const describeWithIcp = unavailable ? describe.skip : describe
+
+/** CONFORMANCE_ONLY=<regexp>: run only the entries whose names match (while working on a few). */
+const only = process.env.CONFORMANCE_ONLY ? new RegExp(process.env.CONFORMANCE_ONLY) : undefined
+const selected = (entry: CorpusEntry) => !only || only.test(entry.name)
 
 let workspace: Workspace
 let entries: CorpusEntry[] = []
@@ -30,7 +35,9 @@ beforeAll(async () => {
     buildJsPlugin(join(FIXTURES, 'suite-v2.js'), { world: 'v2' }),
   ])
   workspace = await Workspace.create(newIdentity())
-  entries = corpus({ seed, seedBytes: readFileSync(seed), suite, v2 })
+  const rustShaped = join(workspace.root, 'rust-shaped.wasm')
+  writeFileSync(rustShaped, await componentFromWat(readFileSync(join(FIXTURES, 'rust-shaped.wat'), 'utf8')))
+  entries = corpus({ seed, seedBytes: readFileSync(seed), suite, v2, rustShaped }).filter(selected)
   // Two entries at a time (each runs icp and our CLI at once): icp compiles the 12 MB plugin for ~4.4 s
   // per run, which dominates. The first entry warms our transpile cache for the seed plugin.
   const queue = [...entries]
@@ -51,25 +58,32 @@ afterAll(async () => {
 
 describeWithIcp('conformance with icp-cli 1.5.0', () => {
   // Names are known before beforeAll runs: the corpus is built from placeholder plugin paths.
-  const names = corpus({ seed: '', seedBytes: new Uint8Array(0), suite: '', v2: '' })
+  const names = corpus({ seed: '', seedBytes: new Uint8Array(0), suite: '', v2: '', rustShaped: '' }).filter(
+    selected,
+  )
 
-  test.each(names.filter((e) => !e.difference).map((e) => [e.name]))('%s: icp and we match', (name) => {
+  const matching = names.filter((e) => !e.difference).map((e) => [e.name])
+  const differing = names.filter((e) => e.difference).map((e) => [e.name, e.difference!.reason])
+  // test.each refuses an empty table, which a CONFORMANCE_ONLY selection can leave.
+  const eachMatching = matching.length > 0 ? test.each(matching) : test.skip.each([['none']])
+  const eachDiffering = differing.length > 0 ? test.each(differing) : test.skip.each([['none', 'none']])
+  eachMatching('%s: icp and we match', (name) => {
     const { icp, ours } = comparison(name)
     const context = `icp stderr:\n${icp.stderr.slice(-3000)}\nour stderr:\n${ours.stderr.slice(-3000)}`
     expect({ name, calls: ours.calls }).toEqual({ name, calls: icp.calls })
     expect({ name, state: ours.state }).toEqual({ name, state: icp.state })
+    expect({ name, logs: ours.logs }).toEqual({ name, logs: icp.logs })
+    entries.find((e) => e.name === name)!.expectIcp?.(icp)
     expect({ context, canisters: ours.canisters }).toEqual({ context, canisters: icp.canisters })
     expect([ours.exitCode, ours.runError]).toEqual([icp.exitCode, icp.runError])
   })
 
-  test.each(names.filter((e) => e.difference).map((e) => [e.name, e.difference!.reason]))(
-    '%s: deliberate difference (%s)',
-    (name) => {
-      entries.find((e) => e.name === name)!.difference!.check(comparison(name))
-    },
-  )
+  eachDiffering('%s: deliberate difference (%s)', (name) => {
+    entries.find((e) => e.name === name)!.difference!.check(comparison(name))
+  })
 
-  test('the corpus exercised calls, proxied calls, metadata reads and failures on both hosts', () => {
+  const whole = only ? test.skip : test
+  whole('the corpus exercised calls, proxied calls, metadata reads and failures on both hosts', () => {
     const all = [...results.values()].flatMap((c) => [...c.icp.calls, ...c.ours.calls])
     expect(all.some((c) => c.route === 'proxy')).toBe(true)
     expect(all.some((c) => c.callType === 'read_state')).toBe(true)

@@ -12,6 +12,7 @@ export interface Plugins {
   seedBytes: Uint8Array
   suite: string // suite-v1.js, 0.1.0: `environment` picks the mode
   v2: string // suite-v2.js, icp:sync-plugin@0.2.0
+  rustShaped: string // rust-shaped.wat: a Rust wasm32-wasip2 std plugin's import list, 0.1.0
 }
 
 const BUILD = `    build:
@@ -51,6 +52,27 @@ const SEED_STEP = `        - type: plugin
           path: plugins/seed.wasm
           dirs: [seed-data]
           files: [config.txt]
+`
+
+/** A script step that appends `word` to the entry's log `name` (one file per host, see CorpusEntry.logs). */
+const logStep = (name: string, word: string) => `        - type: script
+          command: echo ${word} >> ${name}.$CONFORMANCE_HOST
+`
+
+/** A recipe whose rendered sync steps log, then (with `plugin`) run the Rust-shaped plugin on `assets`. */
+const LOGGING_RECIPE = `build:
+  steps:
+    - type: script
+      command: echo building {{ _.canister.name }}
+sync:
+  steps:
+    - type: script
+      command: echo recipe-{{ _.canister.name }} >> order-{{ _.canister.name }}.$CONFORMANCE_HOST
+{{#if plugin}}
+    - type: plugin
+      path: plugins/rust.wasm
+      dirs: [assets]
+{{/if}}
 `
 
 export function corpus(plugins: Plugins): CorpusEntry[] {
@@ -147,7 +169,90 @@ ${extra}`
         canister('secret'),
       files: { 'assets/a.txt': 'A', 'config.txt': 'mode=ci\n' },
       wasm: { 'plugins/v2.wasm': plugins.v2 },
-      setup: (replica, principal) => ({ ids: recorders(replica, principal, ['app', 'backend', 'secret']) }),
+      // Created (and so listed in the ids file) out of name order: icp hands a 0.2 plugin its
+      // canister-ids sorted by name, which the plugin's printed input shows.
+      setup: (replica, principal) => ({ ids: recorders(replica, principal, ['secret', 'backend', 'app']) }),
+    },
+    {
+      name: 'a recipe canister with its own sync steps: the recipe’s run first',
+      environment: 'e2e',
+      canisters: ['app'],
+      manifest: () => `  - name: app
+    recipe:
+      type: file://recipes/logging.hbs
+      configuration:
+        plugin: true
+    sync:
+      steps:
+${logStep('order-app', 'own-1')}        - type: plugin
+          path: plugins/rust.wasm
+          dirs: [data]
+${logStep('order-app', 'own-2')}`,
+      files: { 'assets/a.txt': 'A', 'data/b.txt': 'B', 'recipes/logging.hbs': LOGGING_RECIPE },
+      wasm: { 'plugins/rust.wasm': plugins.rustShaped },
+      logs: ['order-app'],
+      expectIcp: (icp) => {
+        expect(icp.logs['order-app']).toBe('recipe-app\nown-1\nown-2\n')
+        // The recipe's plugin step (put "assets") before the canister's own (put "data").
+        const paths = icp.calls.filter((c) => c.method === 'put' && c.arg.length > 4).map((c) => c.arg)
+        expect(paths).toEqual([Buffer.from('assets').toString('hex'), Buffer.from('data').toString('hex')])
+      },
+      setup: one(),
+    },
+    {
+      name: 'upgrade_args and init_args on both canister forms',
+      environment: 'e2e',
+      canisters: [],
+      manifest: () => `  - name: app
+    build:
+      steps:
+        - type: script
+          command: echo build
+    upgrade_args: "(record { mode = 1 })"
+    init_args:
+      path: args/init.bin
+      format: bin
+    sync:
+      steps:
+${logStep('order-app', 'app-1')}  - name: web
+    recipe:
+      type: file://recipes/logging.hbs
+      configuration:
+        plugin: false
+    upgrade_args:
+      value: 4449444c0000
+      format: hex
+    sync:
+      steps:
+${logStep('order-web', 'own-1')}`,
+      files: { 'recipes/logging.hbs': LOGGING_RECIPE, 'args/init.bin': 'DIDL\u0000\u0000' },
+      logs: ['order-app', 'order-web'],
+      expectIcp: (icp) => {
+        expect(icp.logs).toEqual({ 'order-app': 'app-1\n', 'order-web': 'recipe-web\nown-1\n' })
+        expect(icp.exitCode).toBe(0)
+      },
+      setup: (replica, principal) => ({ ids: recorders(replica, principal, ['app', 'web']) }),
+    },
+    {
+      name: 'a Rust-shaped component (wasm32-wasip2 std imports, WASI 0.2.9)',
+      environment: 'e2e',
+      canisters: ['app'],
+      manifest: () =>
+        canister(
+          'app',
+          `        - type: plugin
+          path: plugins/rust.wasm
+          dirs: [assets, data/nested]
+`,
+        ),
+      files: { 'assets/a.txt': 'A', 'data/nested/b.txt': 'B' },
+      wasm: { 'plugins/rust.wasm': plugins.rustShaped },
+      expectIcp: (icp) => {
+        expect(icp.canisters.app).toEqual({ status: 'synced', persistentStderr: ['rust-shaped: done'] })
+        // put(path) and put(type) per preopen, then the query.
+        expect(icp.calls.map((c) => c.method)).toEqual(['canister_status', 'put', 'put', 'put', 'put', 'who'])
+      },
+      setup: one(),
     },
     {
       name: 'plugin returns an error',

@@ -1,7 +1,7 @@
 // Differential conformance: one project, one identity, two hosts (icp-cli 1.5.0 and our bundled CLI),
 // each against a fresh replica started with the same seed, then a comparison of what each replica saw.
 // Every process is spawned asynchronously: the replica lives in this process (spawnSync deadlocks it).
-import { access, constants, mkdir, mkdtemp, symlink, writeFile, copyFile } from 'node:fs/promises'
+import { access, constants, mkdir, mkdtemp, readFile, symlink, writeFile, copyFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -16,6 +16,9 @@ import { NODE24, REPO_ROOT } from '../helpers/paths.js'
 import { runProcess } from '../helpers/runner.js'
 
 export { ICP_BIN }
+/** Per host run. icp compiles a 12 MB plugin in ~4.4 s on an idle 2-core machine, but minutes when the
+ * machine is shared and loaded: CONFORMANCE_RUN_TIMEOUT_MS raises it (beforeAll allows 600 s in all). */
+const RUN_TIMEOUT_MS = Number(process.env.CONFORMANCE_RUN_TIMEOUT_MS ?? 120_000)
 const CLI = join(REPO_ROOT, 'dist/cli.js')
 
 /**
@@ -70,6 +73,14 @@ export interface CorpusEntry {
   /** Route `direct: false` updates through the proxy the setup made. */
   useProxy?: boolean
   /**
+   * Files the entry's script steps append to, project-relative, without the host suffix: each host runs
+   * with CONFORMANCE_HOST=icp|ours, so a step writes `<name>.$CONFORMANCE_HOST` and the two runs (in the
+   * same directory, at the same time) keep apart. Read back into `Observation.logs` and compared.
+   */
+  logs?: string[]
+  /** Assertions on icp's own run, so a matching entry cannot pass by both hosts doing nothing. */
+  expectIcp?: (icp: Observation) => void
+  /**
    * A deliberate difference (listed in DESIGN.md, "Differences from icp-cli"): why, and assertions that
    * pin both sides' behaviour, so a change on either side shows up. Absent: the two must match.
    */
@@ -104,6 +115,8 @@ export interface Observation {
   calls: ObservedCall[]
   /** Canister name → its `dump` reply (or the reject text). */
   state: Record<string, string>
+  /** The entry's `logs`, as this host's run left them ('<missing>' when not written). */
+  logs: Record<string, string>
   /** Raw output, for failure messages. */
   stdout: string
   stderr: string
@@ -178,14 +191,14 @@ export class Workspace {
   }
 
   icp(args: string[], cwd: string, env: Record<string, string> = {}) {
-    return runProcess(ICP_BIN, args, { cwd, env: { ...this.icpEnv, ...env }, timeoutMs: 120_000 })
+    return runProcess(ICP_BIN, args, { cwd, env: { ...this.icpEnv, ...env }, timeoutMs: RUN_TIMEOUT_MS })
   }
 
   ours(args: string[], cwd: string, env: Record<string, string> = {}) {
     return runProcess(NODE24, [CLI, ...args], {
       cwd,
       env: { PATH: process.env.PATH, HOME: join(this.root, 'home'), ...env },
-      timeoutMs: 120_000,
+      timeoutMs: RUN_TIMEOUT_MS,
     })
   }
 }
@@ -218,7 +231,7 @@ export async function compareEntry(
         workspace.icp(
           ['sync', ...entry.canisters, '-e', entry.environment, '--identity', 'ci', ...proxyArgs],
           dir,
-          entry.env,
+          { ...entry.env, CONFORMANCE_HOST: 'icp' },
         ),
       ),
       timed(
@@ -239,7 +252,7 @@ export async function compareEntry(
             ...proxyArgs,
           ],
           dir,
-          entry.env,
+          { ...entry.env, CONFORMANCE_HOST: 'ours' },
         ),
       ),
     ])
@@ -250,6 +263,7 @@ export async function compareEntry(
       ...parseIcpOutcome(icpRun.status, icpRun.stderr, names, clean),
       calls: icpCalls,
       state: await dumpState(icpReplica, icpSetup.ids),
+      logs: await readLogs(dir, entry.logs, 'icp'),
       stdout: icpRun.stdout,
       stderr: icpRun.stderr,
       ms: icpMs,
@@ -258,6 +272,7 @@ export async function compareEntry(
       ...parseOurOutcome(ourRun.status, ourRun.stdout, ourRun.stderr, names, clean),
       calls: ourCalls,
       state: await dumpState(ourReplica, ourSetup.ids),
+      logs: await readLogs(dir, entry.logs, 'ours'),
       stdout: ourRun.stdout,
       stderr: ourRun.stderr,
       ms: ourMs,
@@ -319,6 +334,13 @@ export function normaliseText(
   return out.split(projectDir).join('<project>').split(httpOrigin).join('<http>')
 }
 
+async function readLogs(dir: string, names: string[] = [], host: string): Promise<Record<string, string>> {
+  const logs: Record<string, string> = {}
+  for (const name of names)
+    logs[name] = await readFile(join(dir, `${name}.${host}`), 'utf8').catch(() => '<missing>')
+  return logs
+}
+
 async function dumpState(replica: Replica, ids: Record<string, string>): Promise<Record<string, string>> {
   const agent = await HttpAgent.create({
     host: replica.url,
@@ -344,7 +366,7 @@ async function dumpState(replica: Replica, ids: Record<string, string>): Promise
 type Outcome = Pick<Observation, 'exitCode' | 'runError' | 'canisters'>
 
 /**
- * icp's stderr without a TTY (icp-cli-compat.md §3.3): `[<name>] <line>` for persistent stderr after
+ * icp's stderr without a TTY (docs/icp-cli-compat.md §3.3): `[<name>] <line>` for persistent stderr after
  * success; a failure block per failed canister (`ERR ----- Failed to sync canister '<name>': … -----`,
  * `ERR '<error>'`, `ERR   caused by: …`); `Error: …` (plus indented causes) when the run failed.
  */

@@ -1,5 +1,6 @@
 // Hostile input: every case ends in a ManifestError naming the file, never a crash or a hang.
 import { describe, expect, test } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -145,5 +146,23 @@ describe('garbage input', () => {
     mkdirSync(join(dir, 'svc'))
     writeFileSync(join(dir, 'svc', 'canister.yaml'), bytes(7, 512))
     await expect(loadProject(dir)).rejects.toMatchObject({ file: join(dir, 'svc', 'canister.yaml') })
+  })
+
+  test('an args file that is a FIFO, a directory or /dev/zero: opened, never read, so no hang', async () => {
+    const dir = project(`canisters:
+  - name: app
+    build: {steps: [{type: script, command: make}]}
+    init_args: {path: pipe, format: bin}
+    upgrade_args: {path: /dev/zero, format: bin}
+  - name: dir
+    build: {steps: [{type: script, command: make}]}
+    upgrade_args: {path: ., format: bin}
+`)
+    execFileSync('mkfifo', [join(dir, 'pipe')])
+    const started = performance.now()
+    await expect(loadProject(dir)).rejects.toThrow(
+      `failed to read upgrade_args file for canister 'dir': Filesystem operation failed at ${dir}: Is a directory (os error 21)`,
+    )
+    expect(performance.now() - started).toBeLessThan(5_000)
   })
 })

@@ -12,6 +12,7 @@ import {
   parseIdsInput,
   planSync,
   shardOf,
+  sortedCanisterIds,
   type PlanRequest,
   type Project,
 } from '../../src/project/index.js'
@@ -119,10 +120,31 @@ describe('names and IDs, as icp sync checks them', () => {
     writeIds(dir, 'quiet', 'connected', { two: IDS[1]! })
     const plan = planSync(await loadProject(dir), { environment: 'quiet', canisters: [] })
     expect(plan.canisters).toEqual([])
-    expect(plan.warnings).toContain('No canisters have sync steps configured')
+    expect(plan.warnings).toEqual([])
+    expect(plan.notice).toBe('No canisters have sync steps configured')
     const icp = runIcp(['sync', '-e', 'quiet', '--identity', 'anonymous'], dir)
     expect(icp.code).toBe(0)
-    expect(icp.stdout + icp.stderr).toContain('No canisters have sync steps configured')
+    expect((icp.stdout + icp.stderr).split('No canisters have sync steps configured').length).toBe(2)
+  })
+
+  test('an environment with no canisters: icp says nothing, and neither do we', async () => {
+    const dir = makeProject(MANIFEST + '  - name: none\n    network: stage\n    canisters: []\n')
+    const plan = planSync(await loadProject(dir), { environment: 'none', canisters: [] })
+    expect(plan.canisters).toEqual([])
+    expect(plan.warnings).toEqual([])
+    expect(plan.notice).toBeUndefined()
+    const icp = runIcp(['sync', '-e', 'none', '--identity', 'anonymous'], dir)
+    expect(icp.code).toBe(0)
+    expect(
+      icp.stdout + icp.stderr.replace(/^icp collects.*\n|^Run `icp settings.*\n|^Learn more.*\n/gm, ''),
+    ).toBe('')
+  })
+
+  test('canister-ids for 0.2 plugins are sorted as icp’s BTreeMap sorts them (bytewise)', async () => {
+    const names = ['b', '10', 'a-z', '9', 'B', 'a_z']
+    expect(
+      sortedCanisterIds(Object.fromEntries(names.map((n, i) => [n, IDS[i % 3]!]))).map((e) => e.name),
+    ).toEqual(['10', '9', 'B', 'a-z', 'a_z', 'b'])
   })
 
   test('the canister-ids input wins over the mappings file; unknown names are reported, not used', async () => {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
 import { defaultCacheDir } from './cache-dir.js'
+import { locateProjectRoot } from '../project/locate.js'
 
 import {
   COMPUTE_LIMIT_ENV,
@@ -24,7 +25,9 @@ export const USAGE = `usage: icp-sync [sync] [CANISTER...] [options]     run the
 
 options:
   -e, --environment <name>          environment to sync (default: $ICP_ENVIRONMENT or local)
-  -p, --project-dir <dir>           directory holding icp.yaml (default: .)
+      --project-root-override <dir> directory holding icp.yaml, used as is (also -p, --project-dir;
+                                    default: $ICP_PROJECT_ROOT, else the nearest icp.yaml at or above
+                                    the current directory, as icp finds it)
       --identity-pem-file <file>    signing identity PEM (default: anonymous)
       --identity-password-file <f>  password of an encrypted PEM
       --network-url <url>           override the network's API URL
@@ -45,6 +48,7 @@ export class UsageError extends Error {}
 export function parseCli(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
 ): {
   command: 'sync' | 'inspect' | 'help'
   options?: SyncOptions
@@ -58,6 +62,7 @@ export function parseCli(
     options: {
       environment: { type: 'string', short: 'e' },
       'project-dir': { type: 'string', short: 'p' },
+      'project-root-override': { type: 'string' },
       'identity-pem-file': { type: 'string' },
       'identity-password-file': { type: 'string' },
       'network-url': { type: 'string' },
@@ -109,7 +114,11 @@ export function parseCli(
   }
   const idsRaw = values['canister-ids']
   const options: SyncOptions = {
-    projectDir: resolve(values['project-dir'] ?? '.'),
+    // icp's precedence: the flag, then ICP_PROJECT_ROOT (even when empty), then the search upwards.
+    projectDir: locateProjectRoot(
+      cwd,
+      values['project-root-override'] ?? values['project-dir'] ?? env.ICP_PROJECT_ROOT,
+    ),
     environment: values.environment ?? env.ICP_ENVIRONMENT ?? 'local',
     canisters: names.flatMap(parseNameList),
     identityPem: values['identity-pem-file']

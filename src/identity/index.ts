@@ -1,5 +1,5 @@
 // The signing identity, from the PEM text a user keeps in a CI secret. Accepts what icp-cli 1.5.0's
-// `icp identity import --from-pem` accepts (icp-cli-compat.md §5.3) in the forms people paste.
+// `icp identity import --from-pem` accepts (docs/icp-cli-compat.md §5.3) in the forms people paste.
 
 import { AnonymousIdentity, type Identity } from '@icp-sdk/core/agent'
 import { IdentityError } from './errors.js'

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { YAMLMap } from 'yaml'
+import { ARGS_FIELDS, checkArgs } from './args.js'
 import { ManifestError } from './errors.js'
 import {
   DEFAULT_LOCAL_BIND,
@@ -55,6 +56,10 @@ export async function loadProject(projectDir: string, options: LoadOptions = {})
         )
       }
       canisters.push(await finishCanister(declSrc, decl, cdir, dir, options))
+      for (const field of ARGS_FIELDS) {
+        const args = decl.args[field]
+        if (args) checkArgs(declSrc, field, decl.name, args, cdir)
+      }
     }
   }
   const seen = new Set<string>()
@@ -123,6 +128,12 @@ export async function loadProject(projectDir: string, options: LoadOptions = {})
       // icp 1.5.0 keeps project order, whatever the order of the environment's list.
       const listed = new Set(decl.canisters)
       names = names.filter((n) => listed.has(n))
+    }
+    for (const name of names) {
+      for (const field of ARGS_FIELDS) {
+        const args = decl.args[field]?.get(name)
+        if (args) checkArgs(declSrc, field, name, args, canisters.find((c) => c.name === name)!.dir)
+      }
     }
     environments.push({
       name: decl.name,
@@ -272,7 +283,8 @@ async function finishCanister(
     ...base,
     recipe: recipe.type,
     buildSteps,
-    sync: sync.map((step) => ({ ...step, position })),
+    // icp 1.5.0 runs the recipe's sync steps first, then the canister's own (docs/icp-cli-compat.md §1.2).
+    sync: [...sync.map((step) => ({ ...step, position })), ...decl.sync],
   }
 }
 

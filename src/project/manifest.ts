@@ -3,6 +3,7 @@
 // of its messages; it is empty for a separate file (canister.yaml, a network or environment file).
 
 import type { YAMLMap, YAMLSeq } from 'yaml'
+import { ARGS_FIELDS, ARGS_MISMATCH, parseArgs, type ArgsDecl, type ArgsField } from './args.js'
 import { rustJsonArray, rustJsonObject } from './recipe.js'
 import { StepParser } from './steps.js'
 import type { PlannedStep, RootKeySpec, SourcePosition } from './types.js'
@@ -18,6 +19,7 @@ import {
   resolveScalar,
   rustFloat,
   unexpected,
+  type Entry,
 } from './values.js'
 import type { Src, YNode } from './yaml.js'
 
@@ -38,7 +40,9 @@ export interface CanisterDecl {
   at: unknown
   recipe?: RecipeDecl
   buildSteps: number
+  /** The canister's own sync steps; for a recipe canister they run after the recipe's (icp 1.5.0). */
   sync: PlannedStep[]
+  args: Partial<Record<ArgsField, ArgsDecl>>
 }
 
 const pre = (prefix: string) => (prefix ? `${prefix}: ` : '')
@@ -64,14 +68,30 @@ export function parseCanister(src: Src, node: YNode | null, at: unknown, prefix:
   const name = asString(nameEntry.value, false)
   if (name === undefined) fail(nameEntry.at, "'name' must be a string")
   fields.delete('name')
-  // settings and init_args are not needed for a sync; icp validates them, we only take them out.
+  // icp 1.5.0 takes out settings, init_args and upgrade_args in that order, before the instructions.
+  // Settings are not needed for a sync: only their shape is checked (their values are not; see
+  // docs/icp-cli-compat.md, deliberate differences).
+  const settings = fields.get('settings')
+  if (settings && !isNull(settings.value) && !isMap(settings.value)) {
+    fail(
+      settings.at,
+      `Failed to parse settings for canister \`${name}\`: invalid type: ${unexpected(settings.value)}, expected struct Settings`,
+    )
+  }
   fields.delete('settings')
-  fields.delete('init_args')
+  const args: CanisterDecl['args'] = {}
+  for (const field of ARGS_FIELDS) {
+    const entry = fields.get(field)
+    if (!entry) continue
+    const parsed = parseArgs(src, entry.value, entry.at)
+    if (!parsed) fail(entry.at, `Failed to parse ${field} for canister \`${name}\`: ${ARGS_MISMATCH}`)
+    args[field] = parsed
+    fields.delete(field)
+  }
   const recipe = fields.get('recipe')
   const build = fields.get('build')
   const sync = fields.get('sync')
   if (recipe && build) fail(at, `Canister ${name} cannot have both a \`recipe\` and a \`build\` section`)
-  if (recipe && sync) fail(at, `Canister ${name} cannot have both a \`recipe\` and a \`sync\` section`)
   if (!recipe && !build) fail(at, `Canister ${name} must have a \`recipe\` or a \`build\` section`)
   const position = src.pos(at as YNode)
   if (recipe) {
@@ -79,8 +99,17 @@ export function parseCanister(src: Src, node: YNode | null, at: unknown, prefix:
       fail(n, `Canister ${name} failed to parse recipe: ${inner}`),
     )
     fields.delete('recipe')
+    // icp 1.5.0 (not its main-branch source) accepts a recipe canister's own `sync:`, read on its own
+    // (so serde's Display wording, not the build form's Debug), and runs it after the recipe's steps.
+    let own: PlannedStep[] = []
+    if (sync) {
+      own = new StepParser(src, (n, inner) =>
+        fail(n, `Canister ${name} failed to parse sync instructions: ${inner}`),
+      ).sync(sync.value, sync.at)
+      fields.delete('sync')
+    }
     if (fields.size > 0) fail([...fields.values()][0]!.at, `Unrecognized fields in canister \`${name}\`.`)
-    return { name, position, at, recipe: decl, buildSteps: 0, sync: [] }
+    return { name, position, at, recipe: decl, buildSteps: 0, sync: own, args }
   }
   const steps = new StepParser(src, (n, inner) =>
     fail(n, `Canister ${name} failed to parse build/sync instructions: Error(${JSON.stringify(inner)})`),
@@ -98,7 +127,7 @@ export function parseCanister(src: Src, node: YNode | null, at: unknown, prefix:
       )
     }
   }
-  return { name, position, at, buildSteps, sync: syncSteps }
+  return { name, position, at, buildSteps, sync: syncSteps, args }
 }
 
 function parseRecipe(
@@ -199,9 +228,13 @@ export function parseNetwork(src: Src, node: YNode | null, at: unknown, prefix: 
       }
       return { name, mode, bind, image: imageText, at }
     }
+    const noVariant = (): never => fail(at, 'data did not match any variant of untagged enum ManagedMode')
+    if (!launcherFieldsValid(src, fields)) noVariant()
     if (gateway && !isNull(gateway.value)) {
-      if (!isMap(gateway.value)) fail(at, 'data did not match any variant of untagged enum ManagedMode')
+      if (!isMap(gateway.value)) noVariant()
       const g = lastByKey(entries(src, gateway.value as YAMLMap))
+      const domains = g.get('domains')
+      if (domains && !isNull(domains.value) && !isStringList(src, domains.value)) noVariant()
       const b = g.get('bind')
       if (b && !isNull(b.value))
         bind =
@@ -245,6 +278,42 @@ export function parseNetwork(src: Src, node: YNode | null, at: unknown, prefix: 
   return { name, mode, ...endpoints, rootKey: keyText, at }
 }
 
+const SUBNET_KINDS = new Set([
+  'application',
+  'system',
+  'verified-application',
+  'bitcoin',
+  'fiduciary',
+  'nns',
+  'sns',
+])
+
+/** The launcher form's typed fields (a value of the wrong type makes no ManagedMode variant match). */
+function launcherFieldsValid(src: Src, fields: Map<string, Entry>): boolean {
+  const valid: Record<string, (node: YNode) => boolean> = {
+    'artificial-delay-ms': (n) => {
+      const r = isScalar(n) ? resolveScalar(n) : undefined
+      return r?.kind === 'int' && r.value >= 0n && r.value < 2n ** 64n
+    },
+    ii: (n) => isScalar(n) && resolveScalar(n).kind === 'bool',
+    nns: (n) => isScalar(n) && resolveScalar(n).kind === 'bool',
+    subnets: (n) =>
+      isSeq(n) && n.items.every((item) => SUBNET_KINDS.has(asString(src.resolve(item), false) ?? '')),
+    'bitcoind-addr': (n) => isStringList(src, n),
+    'dogecoind-addr': (n) => isStringList(src, n),
+    version: (n) => asString(n, false) !== undefined,
+  }
+  for (const [key, check] of Object.entries(valid)) {
+    const e = fields.get(key)
+    if (e && !isNull(e.value) && !check(e.value!)) return false
+  }
+  return true
+}
+
+function isStringList(src: Src, node: YNode | null): boolean {
+  return isSeq(node) && node.items.every((item) => asString(src.resolve(item), false) !== undefined)
+}
+
 function isUrl(text: string): boolean {
   try {
     new URL(text)
@@ -282,6 +351,8 @@ export interface EnvironmentDecl {
   /** Nodes of the `canisters:` items, for positions. */
   canisterNodes?: unknown[]
   networkAt?: unknown
+  /** `init_args` / `upgrade_args`: canister name → args (icp checks them for the environment's canisters). */
+  args: Partial<Record<ArgsField, Map<string, ArgsDecl>>>
   at: unknown
 }
 
@@ -315,11 +386,35 @@ export function parseEnvironment(src: Src, node: YNode | null, at: unknown, pref
       )
     })
   }
-  for (const key of ['settings', 'init_args']) {
+  for (const key of ['settings', ...ARGS_FIELDS]) {
     const e = fields.get(key)
     if (e && !isNull(e.value) && !isMap(e.value)) {
       fail(e.at, field(key), `invalid type: ${unexpected(e.value)}, expected a map`)
     }
+  }
+  const settings = fields.get('settings')
+  if (settings && isMap(settings.value)) {
+    for (const e of entries(src, settings.value as YAMLMap)) {
+      if (!isMap(e.value))
+        fail(
+          e.at,
+          field(`settings.${e.key}`),
+          `invalid type: ${unexpected(e.value)}, expected struct Settings`,
+        )
+    }
+  }
+  // Per-canister args overrides; names are not checked here (icp ignores names it does not know).
+  const args: EnvironmentDecl['args'] = {}
+  for (const key of ARGS_FIELDS) {
+    const e = fields.get(key)
+    if (!e || !isMap(e.value)) continue
+    const byName = new Map<string, ArgsDecl>()
+    for (const item of entries(src, e.value as YAMLMap)) {
+      const parsed = parseArgs(src, item.value, item.at)
+      if (!parsed) fail(item.at, field(key), ARGS_MISMATCH)
+      byName.set(item.key, parsed)
+    }
+    args[key] = byName
   }
   if (name === undefined) fail(at, prefix, 'missing field `name`')
   const networkAt = fields.get('network')?.at
@@ -328,6 +423,7 @@ export function parseEnvironment(src: Src, node: YNode | null, at: unknown, pref
     network,
     ...(canisters ? { canisters, canisterNodes: (list!.value as YAMLSeq).items } : {}),
     ...(networkAt ? { networkAt } : {}),
+    args,
     at,
   }
 }

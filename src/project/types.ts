@@ -106,6 +106,8 @@ export interface SyncPlan {
   /** Canisters with sync steps before sharding (names), for reports. */
   allWithSteps: string[]
   warnings: string[]
+  /** Why there is nothing to sync, when icp would say so (it says nothing for an empty environment). */
+  notice?: string
 }
 
 export interface PlanRequest {
