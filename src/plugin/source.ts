@@ -11,7 +11,13 @@ import { mkdtemp, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { DownloadError, type DownloadFn, createFetchDownload, errorText, statusLine } from './download.js'
-import { CACHEABLE_SHA256, PLUGIN_FILE, pluginEntryDir, readVerifiedPlugin, sha256Hex } from '../cache-layout.js'
+import {
+  CACHEABLE_SHA256,
+  PLUGIN_FILE,
+  pluginEntryDir,
+  readVerifiedPlugin,
+  sha256Hex,
+} from '../cache-layout.js'
 import { ensureDir } from '../util/make-dir.js'
 import { readWholeFile } from '../util/read-whole.js'
 
