@@ -444,9 +444,10 @@ if (ONLY.has('calls')) {
 }
 
 if (ONLY.has('actions-cache')) {
-  // GitHub's default path: a fresh runner restores the transpiled plugin from the Actions cache (here a
-  // loopback service speaking its v2 protocol). RUNNER_TEMP is the same path every run, as on GitHub
-  // (entry versions hash the path), and empty at the start of each.
+  // GitHub's default path: a fresh runner with the Actions cache service (here a loopback service
+  // speaking its v2 protocol). Only URL plugins come from it, so these path plugins are transpiled in
+  // every run (generated code never crosses runs; DESIGN.md "Caches and what is trusted").
+  // RUNNER_TEMP is the same path every run, as on GitHub, and empty at the start of each.
   const service = await FakeCacheServer.start()
   for (const [label, wasm] of [
     ['12 MB JS plugin', bigWasm],
@@ -478,12 +479,11 @@ if (ONLY.has('actions-cache')) {
       const wall = performance.now() - t
       rmSync(run.runnerDir, { recursive: true, force: true })
       check(run, 'action with the Actions cache')
-      if (!/Cache restored/.test(run.stdout)) throw new Error(`no restore:\n${run.stdout}`)
       return { wallMs: wall }
     })
     raw[`actionsCache-${label}`] = runs
     row(
-      `2 fresh runner, transpiled plugin restored from the Actions cache, ${label}`,
+      `2 fresh runner (Actions cache on; the plugin is transpiled again), ${label}`,
       NaN,
       med(runs, 'wallMs'),
       '',

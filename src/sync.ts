@@ -1,8 +1,7 @@
 // The pipeline both edges share: manifest → plan → run → result.
 // Canisters run up to `parallel` at once; the steps of one canister run in order and stop at the first
 // failure; one canister failing never stops the others (as icp sync).
-import { join } from 'node:path'
-
+import { cacheLayout } from './cache-layout.js'
 import {
   canisterCaller,
   checkCanisterRunning,
@@ -15,7 +14,6 @@ import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { resolvePluginSource } from './plugin/source.js'
-import { transpileCacheKey } from './plugin/transpile.js'
 import {
   loadProject,
   planSync,
@@ -36,26 +34,25 @@ import { mapBounded } from './util/pool.js'
 
 export interface SyncEnvironment {
   observer: SyncObserver
-  /** Root of the on-disk caches: plugins/ (content-addressed .wasm), transpiled/, recipes/, v8/. */
+  /** Root of the on-disk caches (layout and trust: src/cache-layout.ts). */
   cacheDir: string
   /** Downloads a URL to a file: fetch with retries in the CLI, @actions/tool-cache in the Action. */
   download: (url: string, dest: string) => Promise<void>
-  /** Keeps plugins and transpiled output between runs (the Action's Actions cache); optional. */
+  /** Keeps downloaded plugins between runs (the Action's Actions cache); optional. */
   caches?: PersistentCaches
-  /** The environment scripts start from (secrets are withheld by the script runner). */
+  /** The environment scripts start from (the script runner withholds the Action's inputs, as hygiene). */
   processEnv?: NodeJS.ProcessEnv
   /** How errors name where the identity came from, e.g. "input 'identity-pem'". */
   identitySource?: string
 }
 
 /**
- * A cache that outlives the run. Restores happen before the files are needed; saves after the sync.
- * Keys: plugin sha256 (URL plugins) and transpileCacheKey(sha256) (every plugin).
+ * A cache that outlives the run, for URL plugins' bytes only (keyed by sha256; never generated code, see
+ * src/cache-layout.ts). Restores happen before the files are needed; saves after the sync.
  */
 export interface PersistentCaches {
   restorePlugins(sha256s: string[]): Promise<unknown>
-  restoreTranspiled(transpileKeys: string[]): Promise<unknown>
-  save(pluginSha256s: string[], transpileKeys: string[]): Promise<unknown>
+  save(pluginSha256s: string[]): Promise<unknown>
 }
 
 /** Lines of a step's output kept for the failure dump. */
@@ -91,7 +88,9 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   try {
     // The certificate verifier's wasm compiles in the background while the manifest is read.
     prepareBls()
-    const project = await loadProject(options.projectDir, { cacheDir: join(environment.cacheDir, 'recipes') })
+    const project = await loadProject(options.projectDir, {
+      cacheDir: cacheLayout(environment.cacheDir).recipes,
+    })
     plan = await planSync(project, {
       environment: options.environment,
       canisters: options.canisters,
@@ -130,7 +129,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     ),
   )
   if (environment.caches && urlShas.length > 0) await environment.caches.restorePlugins(urlShas)
-  const used = { urlShas: new Set<string>(), transpileKeys: new Set<string>() }
+  const used = { urlShas: new Set<string>() }
   observer.info('Syncing canisters:')
   result.canisters = await mapBounded(plan.canisters, options.parallel, (canister) =>
     syncCanister(canister, {
@@ -144,7 +143,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       used,
     }),
   )
-  if (environment.caches) await environment.caches.save([...used.urlShas], [...used.transpileKeys])
+  if (environment.caches) await environment.caches.save([...used.urlShas])
   return finish()
 }
 
@@ -157,7 +156,7 @@ interface CanisterContext {
   apiUrl: string
   canisterIds: Array<{ name: string; id: string }>
   /** What this run used, for saving to the persistent caches afterwards. */
-  used: { urlShas: Set<string>; transpileKeys: Set<string> }
+  used: { urlShas: Set<string> }
 }
 
 async function syncCanister(canister: PlannedCanister, context: CanisterContext): Promise<CanisterResult> {
@@ -274,19 +273,17 @@ async function runPluginStep(
   context: CanisterContext,
 ): Promise<void> {
   const { options, environment } = context
+  const caches = cacheLayout(environment.cacheDir)
   const source = await resolvePluginSource({
     source: step.source,
     sha256: step.sha256,
     canisterDir: canister.dir,
-    cacheDir: join(environment.cacheDir, 'plugins'),
+    cacheDir: caches.plugins,
     download: environment.download,
     onProgress: (line) => onLine('stdout', line),
     onWarning: (message) => environment.observer.warning(`[${canister.name}] ${message}`),
   })
-  const transpileKey = transpileCacheKey(source.sha256)
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
-  context.used.transpileKeys.add(transpileKey)
-  if (environment.caches) await environment.caches.restoreTranspiled([transpileKey])
   const trace: CallTraceEntry[] = []
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
@@ -315,8 +312,8 @@ async function runPluginStep(
     canisterCall: caller.canisterCall,
     metadataSection: caller.metadataSection,
     limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
-    cacheDir: join(environment.cacheDir, 'transpiled'),
-    codeCacheDir: join(environment.cacheDir, 'v8'),
+    cacheDir: caches.transpiled,
+    codeCacheDir: caches.codeCache,
     onLine,
   })
   result.plugin = {

@@ -4,13 +4,12 @@
 // and logs through stdout workflow commands.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { pluginCacheKey, transpileActionsCacheKey } from '../../src/action/cache.js'
+import { pluginCacheKey } from '../../src/action/cache.js'
 import { resolvePluginSource, sha256Hex } from '../../src/plugin/source.js'
-import { transpileCacheKey, transpilePlugin } from '../../src/plugin/transpile.js'
 import type { DriverOutput, DriverStep } from '../helpers/cache-driver.js'
 import { FakeCacheServer } from '../helpers/cache-server.js'
 import { PluginHttpServer, closedPort } from '../helpers/http-server.js'
@@ -21,20 +20,25 @@ const DRIVER = join(REPO_ROOT, 'build/__tests__/helpers/cache-driver.js')
 
 interface Runner {
   root: string
+  /** The fixed path entries are restored to and saved from (as $RUNNER_TEMP/icp-sync-cache). */
+  stagingDir: string
+  /** The run's own plugin cache (the Action makes a fresh one per run). */
   pluginCacheDir: string
-  transpileCacheDir: string
 }
 
-/** A fresh runner layout: workspace, temp, and the two cache roots at fixed places. */
+/** A fresh runner layout: workspace, temp, the staging path and the run's plugin cache. */
 function runner(): Runner {
   const root = mkdtempSync(join(tmpdir(), 'icp-sync-cache-'))
   for (const dir of ['workspace', 'temp']) mkdirSync(join(root, dir))
   return {
     root,
-    pluginCacheDir: join(root, 'cache/plugins'),
-    transpileCacheDir: join(root, 'cache/transpiled'),
+    stagingDir: join(root, 'temp/icp-sync-cache'),
+    pluginCacheDir: join(root, 'run/plugins'),
   }
 }
+
+/** The staging path of a plugin entry: what a cache writer's archive unpacks to. */
+const staged = (r: Runner, sha256: string) => join(r.stagingDir, 'plugins/wasms', sha256)
 
 interface DriverRun {
   status: number | null
@@ -49,7 +53,7 @@ async function drive(
   steps: DriverStep[],
   enabled?: boolean,
 ): Promise<DriverRun> {
-  const spec = { pluginCacheDir: r.pluginCacheDir, transpileCacheDir: r.transpileCacheDir, enabled, steps }
+  const spec = { stagingDir: r.stagingDir, pluginCacheDir: r.pluginCacheDir, enabled, steps }
   const child = spawn(NODE24, [DRIVER, JSON.stringify(spec)], {
     // Built from scratch: a CI job running this suite has ACTIONS_* variables of its own.
     env: {
@@ -80,77 +84,65 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
   let http: PluginHttpServer
   let component: Uint8Array
   let sha: string
-  let transpileKey: string
   let url: string
+  /** A second "plugin" (any bytes: only the sha256 is checked here) that is never in the service. */
+  const other = new TextEncoder().encode('another plugin')
+  const otherSha = sha256Hex(other)
+  let otherUrl: string
 
   beforeAll(async () => {
     service = await FakeCacheServer.start()
     http = await PluginHttpServer.start()
     component = await componentFromWat(ANSWER_COMPONENT_WAT)
     sha = sha256Hex(component)
-    transpileKey = transpileCacheKey(sha)
     url = http.route('/answer.wasm', { body: component })
+    otherUrl = http.route('/other.wasm', { body: other })
   })
   afterAll(async () => {
     await service.stop()
     await http.stop()
   })
 
-  /** Fills both local caches the way a sync does: a real download and a real transpile. */
-  async function fillLocalCaches(r: Runner): Promise<void> {
+  /** Fills the run's plugin cache the way a sync does: a real download. */
+  async function fillLocalCache(r: Runner, which: 'answer' | 'other' = 'answer'): Promise<void> {
     const canisterDir = join(r.root, 'workspace')
-    await resolvePluginSource({ source: { url }, sha256: sha, canisterDir, cacheDir: r.pluginCacheDir })
-    await transpilePlugin(component, r.transpileCacheDir)
+    const [source, sha256] = which === 'answer' ? [url, sha] : [otherUrl, otherSha]
+    await resolvePluginSource({ source: { url: source }, sha256, canisterDir, cacheDir: r.pluginCacheDir })
   }
 
-  test('miss, save, then a later run restores both entries and uses them without a request', async () => {
+  test('miss, save, then a later run restores the plugin into its own directory, without a request', async () => {
     service.fault = 'none'
     const r = runner()
-    const first = await drive(r, service.env(), [
-      { op: 'restorePlugins', ids: [sha] },
-      { op: 'restoreTranspiled', ids: [transpileKey] },
-    ])
+    const first = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [sha] }])
     expect(first.status).toBe(0)
     expect(first.result.available).toBe(true)
-    expect([outcomes(first, 0), outcomes(first, 1)]).toEqual([['miss'], ['miss']])
+    expect(outcomes(first, 0)).toEqual(['miss'])
 
-    await fillLocalCaches(r)
-    const saved = await drive(r, service.env(), [
-      { op: 'savePlugins', ids: [sha] },
-      { op: 'saveTranspiled', ids: [transpileKey] },
-    ])
-    expect([outcomes(saved, 0), outcomes(saved, 1)]).toEqual([['saved'], ['saved']])
-    expect(service.keys().sort()).toEqual(
-      [pluginCacheKey(sha), transpileActionsCacheKey(transpileKey)].sort(),
-    )
+    await fillLocalCache(r)
+    const saved = await drive(r, service.env(), [{ op: 'savePlugins', ids: [sha] }])
+    expect(outcomes(saved, 0)).toEqual(['saved'])
+    expect(service.keys()).toEqual([pluginCacheKey(sha)]) // plugin bytes only, never generated code
 
-    // The next run: same paths, empty disk.
-    const pluginEntry = join(r.pluginCacheDir, 'wasms', sha)
-    const transpileEntry = join(r.transpileCacheDir, transpileKey)
-    const transpiledBefore = readdirSync(transpileEntry).sort()
-    const moduleBefore = readFileSync(join(transpileEntry, 'plugin.mjs'))
-    rmSync(join(r.root, 'cache'), { recursive: true })
+    // The next run: same staging path, a new run directory.
+    rmSync(join(r.root, 'run'), { recursive: true })
     const downloadsBefore = http.requests('/answer.wasm')
-
     const lookupsBefore = service.calls().length
     const restored = await drive(r, service.env(), [
       { op: 'restorePlugins', ids: [sha] },
-      { op: 'restoreTranspiledTwiceAtOnce', ids: [transpileKey] },
       { op: 'savePlugins', ids: [sha] },
     ])
-    expect([outcomes(restored, 0), outcomes(restored, 1)]).toEqual([['hit'], ['hit', 'hit']])
-    // One lookup and one download per entry: the second ask for the transpiled entry shares the first.
+    expect(outcomes(restored, 0)).toEqual(['hit'])
     expect(
       service
         .calls()
         .slice(lookupsBefore)
         .filter((call) => call.startsWith('blob-get')),
-    ).toHaveLength(2)
-    expect(outcomes(restored, 2)).toEqual(['skipped']) // restored in this run: no pointless save
+    ).toHaveLength(1)
+    expect(outcomes(restored, 1)).toEqual(['skipped']) // restored in this run: no pointless save
     expect(restored.stdout).toContain(`Cache hit for: ${pluginCacheKey(sha)}`)
-    expect(readFileSync(join(pluginEntry, 'module.wasm')).equals(Buffer.from(component))).toBe(true)
-    expect(readdirSync(transpileEntry).sort()).toEqual(transpiledBefore)
-    expect(readFileSync(join(transpileEntry, 'plugin.mjs')).equals(moduleBefore)).toBe(true)
+    const entry = join(r.pluginCacheDir, 'wasms', sha)
+    expect(readFileSync(join(entry, 'module.wasm')).equals(Buffer.from(component))).toBe(true)
+    expect(existsSync(staged(r, sha))).toBe(false) // moved, not copied
 
     const source = await resolvePluginSource({
       source: { url },
@@ -160,41 +152,68 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
     })
     expect(source.cacheHit).toBe(true)
     expect(http.requests('/answer.wasm')).toBe(downloadsBefore)
-    expect((await transpilePlugin(source.bytes, r.transpileCacheDir)).cacheHit).toBe(true)
   })
 
   test('a restored plugin whose bytes do not match its sha256 is rejected and deleted', async () => {
     service.fault = 'none'
     const r = runner()
     const forged = sha256Hex(new TextEncoder().encode('forged key'))
-    const forgedDir = join(r.pluginCacheDir, 'wasms', forged)
-    mkdirSync(forgedDir, { recursive: true })
-    writeFileSync(join(forgedDir, 'module.wasm'), component) // bytes that hash to something else
     const plant = await drive(r, service.env(), [
-      { op: 'rawSave', paths: [forgedDir], key: pluginCacheKey(forged) },
+      {
+        op: 'rawSave',
+        // bytes that hash to something else
+        files: { [join(staged(r, forged), 'module.wasm')]: Buffer.from(component).toString('base64') },
+        paths: [staged(r, forged)],
+        key: pluginCacheKey(forged),
+      },
     ])
     expect(plant.result.steps[0]).toBeGreaterThan(0)
-    rmSync(join(r.root, 'cache'), { recursive: true })
 
     const run = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [forged] }])
     expect(outcomes(run, 0)).toEqual(['rejected'])
     expect(run.result.warnings).toEqual([
       `restored plugin cache entry ${pluginCacheKey(forged)} does not match its sha256; discarded it`,
     ])
-    expect(existsSync(forgedDir)).toBe(false)
+    expect(existsSync(staged(r, forged))).toBe(false)
+    expect(existsSync(join(r.pluginCacheDir, 'wasms', forged))).toBe(false)
+  })
+
+  test('whatever is at the staging path before the run is removed unread, a planted link included', async () => {
+    service.fault = 'none'
+    const r = runner()
+    // Right bytes even: a pre-existing directory is not ours, whatever it holds.
+    mkdirSync(staged(r, otherSha), { recursive: true })
+    writeFileSync(join(staged(r, otherSha), 'module.wasm'), other)
+    const missed = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [otherSha] }])
+    expect(outcomes(missed, 0)).toEqual(['miss'])
+    expect(existsSync(join(r.pluginCacheDir, 'wasms', otherSha))).toBe(false)
+    expect(existsSync(staged(r, otherSha))).toBe(false)
+
+    // The staging path as a link to a directory elsewhere: the link goes, the directory is untouched.
+    const elsewhere = join(r.root, 'elsewhere')
+    mkdirSync(join(elsewhere, 'plugins/wasms', otherSha), { recursive: true })
+    writeFileSync(join(elsewhere, 'plugins/wasms', otherSha, 'module.wasm'), other)
+    rmSync(r.stagingDir, { recursive: true, force: true })
+    symlinkSync(elsewhere, r.stagingDir)
+    const linked = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [otherSha] }])
+    expect(outcomes(linked, 0)).toEqual(['miss'])
+    expect(existsSync(join(elsewhere, 'plugins/wasms', otherSha, 'module.wasm'))).toBe(true)
+    expect(existsSync(join(r.pluginCacheDir, 'wasms', otherSha))).toBe(false)
   })
 
   test('an entry that already exists (409) is not saved, and the run goes on', async () => {
     service.fault = 'conflict'
     const r = runner()
-    await fillLocalCaches(r)
+    await fillLocalCache(r)
     const run = await drive(r, service.env(), [{ op: 'savePlugins', ids: [sha] }])
+    service.fault = 'none'
     expect(run.status).toBe(0)
     expect(outcomes(run, 0)).toEqual(['not-saved'])
     expect(run.stdout).toContain(`Failed to save: Unable to reserve cache with key ${pluginCacheKey(sha)}`)
   })
 
-  // What each refusal leaves: restore outcome, save outcome, and the toolkit's log line.
+  // What each refusal leaves: restore outcome (an entry that is in the service), save outcome (one that
+  // is not), and the toolkit's log line.
   test.each([
     [
       'rate-limited' as const,
@@ -210,32 +229,32 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
     async (fault, restoreOutcome, saveOutcome, logLine) => {
       service.fault = 'none'
       const r = runner()
-      await fillLocalCaches(r)
-      // The transpile entry is in the service (saved now or by an earlier test), and not on disk.
-      await drive(r, service.env(), [{ op: 'saveTranspiled', ids: [transpileKey] }])
-      expect(service.keys()).toContain(transpileActionsCacheKey(transpileKey))
-      rmSync(join(r.transpileCacheDir, transpileKey), { recursive: true })
-      const plugin = pluginCacheKey(sha)
-      service.entries.splice(0, service.entries.length, ...service.entries.filter((e) => e.key !== plugin))
+      await fillLocalCache(r)
+      await drive(r, service.env(), [{ op: 'savePlugins', ids: [sha] }])
+      expect(service.keys()).toContain(pluginCacheKey(sha))
+      rmSync(join(r.root, 'run'), { recursive: true })
+      await fillLocalCache(r, 'other')
+      const otherKey = pluginCacheKey(otherSha)
+      service.entries.splice(0, service.entries.length, ...service.entries.filter((e) => e.key !== otherKey))
 
       service.fault = fault
       // No save under storage-error: the Azure SDK retries a 500 on upload for ~30 s.
-      const steps: DriverStep[] = [{ op: 'restoreTranspiled', ids: [transpileKey] }]
-      if (saveOutcome !== 'not tried') steps.push({ op: 'savePlugins', ids: [sha] })
+      const steps: DriverStep[] = [{ op: 'restorePlugins', ids: [sha] }]
+      if (saveOutcome !== 'not tried') steps.push({ op: 'savePlugins', ids: [otherSha] })
       const run = await drive(r, service.env(), steps)
       service.fault = 'none'
       expect(run.status).toBe(0)
       expect(outcomes(run, 0)).toEqual([restoreOutcome])
       if (saveOutcome !== 'not tried') expect(outcomes(run, 1)).toEqual([saveOutcome])
       expect(run.stdout).toMatch(logLine)
-      expect(existsSync(join(r.transpileCacheDir, transpileKey))).toBe(restoreOutcome === 'hit')
-      expect(service.keys().includes(plugin)).toBe(saveOutcome === 'saved')
+      expect(existsSync(join(r.pluginCacheDir, 'wasms', sha))).toBe(restoreOutcome === 'hit')
+      expect(service.keys().includes(otherKey)).toBe(saveOutcome === 'saved')
     },
   )
 
   test('a service that is down (connection refused): miss / not saved, warnings, exit 0, no delay', async () => {
     const r = runner()
-    await fillLocalCaches(r)
+    await fillLocalCache(r)
     const downEnv = { ...service.env(), ACTIONS_RESULTS_URL: `http://127.0.0.1:${await closedPort()}/` }
     const started = Date.now()
     const run = await drive(r, downEnv, [
@@ -243,23 +262,19 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
       { op: 'savePlugins', ids: [sha] },
     ])
     expect(run.status).toBe(0)
-    expect([outcomes(run, 0), outcomes(run, 1)]).toEqual([['local'], ['not-saved']])
+    expect([outcomes(run, 0), outcomes(run, 1)]).toEqual([['miss'], ['not-saved']])
+    expect(run.stdout).toMatch(/::warning::Failed to restore: .*ECONNREFUSED/)
     // Toolkit trap: on v2 a refused CreateCacheEntry is logged at info level as a reservation race.
     expect(run.stdout).toMatch(/^::debug::Failed to reserve cache: .*ECONNREFUSED/m)
     expect(run.stdout).toMatch(
       /^Failed to save: Unable to reserve cache with key .*another job may be creating/m,
     )
-
-    rmSync(join(r.root, 'cache'), { recursive: true })
-    const restore = await drive(r, downEnv, [{ op: 'restorePlugins', ids: [sha] }])
-    expect(outcomes(restore, 0)).toEqual(['miss'])
-    expect(restore.stdout).toMatch(/::warning::Failed to restore: .*ECONNREFUSED/)
     expect(Date.now() - started).toBeLessThan(20_000) // the client does not retry a refused connection
   })
 
   test('without the service variables, or with caching off: skipped, one warning at most', async () => {
     const r = runner()
-    await fillLocalCaches(r)
+    await fillLocalCache(r)
     const bare = await drive(r, {}, [
       { op: 'restorePlugins', ids: [sha] },
       { op: 'savePlugins', ids: [sha] },
@@ -279,7 +294,7 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
     const r = runner()
     const run = await drive(r, service.env(), [
       { op: 'restorePlugins', ids: [sha.toUpperCase(), '../../etc'] },
-      { op: 'saveTranspiled', ids: ['../x'] },
+      { op: 'savePlugins', ids: ['../x'] },
     ])
     expect(run.status).toBe(0)
     expect([outcomes(run, 0), outcomes(run, 1)]).toEqual([['skipped', 'skipped'], ['skipped']])
@@ -291,13 +306,12 @@ describe('Actions cache through @actions/cache 6.3.0 and a loopback cache servic
     'a service answering 503: the client retries (~30 s), a miss, then no more calls this run',
     async () => {
       const r = runner()
-      await fillLocalCaches(r)
-      rmSync(join(r.pluginCacheDir, 'wasms', sha), { recursive: true })
+      await fillLocalCache(r)
       service.fault = 'unavailable'
       const started = Date.now()
       const run = await drive(r, service.env(), [
-        { op: 'restorePlugins', ids: [sha] },
-        { op: 'saveTranspiled', ids: [transpileKey] },
+        { op: 'restorePlugins', ids: [otherSha] },
+        { op: 'savePlugins', ids: [sha] },
       ])
       service.fault = 'none'
       expect(run.status).toBe(0)

@@ -4,22 +4,25 @@
 //
 //   node cache-driver.js '<json Spec>'   →  stdout: the toolkit's log lines, then `RESULT <json>`
 import * as cache from '@actions/cache'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 import { ActionsCache, type CacheEntryResult } from '../../src/action/cache.js'
 
 export interface DriverSpec {
+  stagingDir: string
   pluginCacheDir: string
-  transpileCacheDir: string
   enabled?: boolean
   steps: DriverStep[]
 }
 
 export type DriverStep =
-  | { op: 'restorePlugins' | 'savePlugins' | 'restoreTranspiled' | 'saveTranspiled'; ids: string[] }
-  /** Two restores of the same entries at once, as two canisters syncing in parallel ask for them. */
-  | { op: 'restoreTranspiledTwiceAtOnce'; ids: string[] }
-  /** Straight through the toolkit, bypassing ActionsCache's checks (to plant a bad entry). */
-  | { op: 'rawSave'; paths: string[]; key: string }
+  | { op: 'restorePlugins' | 'savePlugins'; ids: string[] }
+  /**
+   * Straight through the toolkit, bypassing ActionsCache's checks (to plant a bad entry): writes
+   * `files` (path → base64) after ActionsCache has made its staging directory afresh, then saves.
+   */
+  | { op: 'rawSave'; files: Record<string, string>; paths: string[]; key: string }
 
 export interface DriverOutput {
   available: boolean
@@ -32,8 +35,8 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as DriverSpec
   const warnings: string[] = []
   const actionsCache = await ActionsCache.open({
+    stagingDir: spec.stagingDir,
     pluginCacheDir: spec.pluginCacheDir,
-    transpileCacheDir: spec.transpileCacheDir,
     enabled: spec.enabled,
     log: { info: (m) => console.log(m), warning: (m) => warnings.push(m) },
   })
@@ -44,13 +47,12 @@ async function main(): Promise<void> {
     warnings,
   }
   for (const step of spec.steps) {
-    if (step.op === 'rawSave') output.steps.push(await cache.saveCache(step.paths, step.key))
-    else if (step.op === 'restoreTranspiledTwiceAtOnce') {
-      const both = await Promise.all([
-        actionsCache.restoreTranspiled(step.ids),
-        actionsCache.restoreTranspiled(step.ids),
-      ])
-      output.steps.push(both.flat())
+    if (step.op === 'rawSave') {
+      for (const [path, base64] of Object.entries(step.files)) {
+        mkdirSync(dirname(path), { recursive: true })
+        writeFileSync(path, Buffer.from(base64, 'base64'))
+      }
+      output.steps.push(await cache.saveCache(step.paths, step.key))
     } else output.steps.push(await actionsCache[step.op](step.ids))
   }
   console.log(`RESULT ${JSON.stringify(output)}`)

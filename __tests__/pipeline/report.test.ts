@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 
 import { resultOutputJson } from '../../src/action/result-output.js'
-import { SUMMARY_BUDGET_BYTES, renderSummary } from '../../src/action/summary.js'
+import { SCRIPT_NOTE, SUMMARY_BUDGET_BYTES, renderSummary } from '../../src/action/summary.js'
 import {
   type CanisterResult,
   type StepResult,
@@ -133,6 +133,14 @@ describe('job summary', () => {
     expect(text).toContain('`abababababab`')
     expect(text).toContain('https://e.test/a\\|b.wasm')
     expect(text).toContain('| 0.1.0 |')
+  })
+
+  test('says plainly that script steps ran with the job’s privileges, only when one ran', () => {
+    const script = (status: StepResult['status']) =>
+      canister({ steps: [step({ kind: 'script', label: 'script', status }), step({ index: 2 })] })
+    expect(renderSummary(result([script('ok')]))).toContain(SCRIPT_NOTE)
+    expect(SCRIPT_NOTE).toMatch(/can read the job's secrets, the signing identity included/)
+    expect(renderSummary(result([script('skipped'), canister()]))).not.toContain(SCRIPT_NOTE)
   })
 
   test('stays within its budget however much output there is', () => {

@@ -21,8 +21,6 @@ import { SHOW_TYPES, seedDataCanister } from '../seed-data/canister.js'
 
 export const EXAMPLE_DIR = join(REPO_ROOT, 'examples/seed-data')
 const ACTION = join(REPO_ROOT, 'dist/index.js')
-/** Kept across demo runs, as the Actions cache keeps the transpiled plugin across workflow runs. */
-const RUNNER_TEMP = join(REPO_ROOT, '.cache/demo/runner-temp')
 
 export interface DemoOptions {
   /** Where progress goes (default: stdout). */
@@ -85,7 +83,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     cpSync(join(EXAMPLE_DIR, 'seed-data'), join(project, 'seed-data'), { recursive: true })
     mkdirSync(join(project, 'plugin'))
     copyFileSync(plugin.wasm, join(project, 'plugin/seed.wasm'))
-    mkdirSync(RUNNER_TEMP, { recursive: true })
 
     const inputs = {
       'project-dir': project,
@@ -94,13 +91,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       'network-url': replica.url,
       'canister-ids': JSON.stringify({ 'seed-data': canisterId }),
       proxy: proxyId,
-      // No Actions cache service outside GitHub; RUNNER_TEMP (kept under .cache/demo) plays its part.
+      // No Actions cache service outside GitHub (it would keep only URL plugins; this one is a path).
       cache: 'false',
     }
     log('')
     log(`── the Action: node24 dist/index.js with ${Object.keys(inputs).join(', ')} ──`)
     const actionStarted = performance.now()
-    const action = await runAction(NODE24, ACTION, inputs, { GITHUB_WORKSPACE: project, RUNNER_TEMP })
+    const action = await runAction(NODE24, ACTION, inputs, { GITHUB_WORKSPACE: project })
     const actionMs = performance.now() - actionStarted
     tempDirs.push(action.runnerDir)
     for (const line of readableLog(action.stdout)) log(`  ${line}`)

@@ -1,11 +1,18 @@
-// Keeps downloaded plugins and transpiled output between workflow runs with @actions/cache 6.3.0.
+// Keeps downloaded plugins between workflow runs with @actions/cache 6.3.0.
 // Caching is an optimisation: nothing here throws, and every failure becomes a warning (or the
 // toolkit's own log line) and a result the summary can show.
 //
-// One Actions cache entry per content-addressed directory, keyed by content:
-//   plugin     `icp-sync-plugin-<sha256>`            → <pluginCacheDir>/wasms/<sha256>
-//   transpile  `icp-sync-transpiled-<transpile key>` → <transpileCacheDir>/<transpileCacheKey(sha256)>
+// One Actions cache entry per URL plugin, keyed by content:
+//   `icp-sync-plugin-<sha256>` → <stagingDir>/plugins/wasms/<sha256>/module.wasm
 // Entries are immutable, so a key never needs refreshing and a hit is never stale.
+//
+// Only plugin bytes cross runs, never generated JavaScript: anyone who can write the cache scope could
+// plant code that would run next to the signing key, and plugin bytes are the one thing a cache writer
+// cannot forge (they are checked against the sha256 in icp.yaml). Each run transpiles again (measured
+// in DESIGN.md, "Caches and what is trusted"). The staging directory sits at a fixed path (see below)
+// and is removed and made again before the first restore, so a directory planted there is never read;
+// a restored plugin is moved into the run's own directory (src/cache-layout.ts) once it matches its
+// sha256, and saved from a copy of the verified bytes.
 //
 // Traps in the toolkit this module works around (actions-conventions.md §2.2, read from its source):
 // - restoreCache swallows every error except ValidationError and returns undefined, so a failed
@@ -22,17 +29,20 @@
 // - The v2 client retries 5xx answers 5 times with 3 s × 1.5 backoff, so a failing service costs ~30 s
 //   per call (measured). Calls here run concurrently, and a miss that slow marks the service unhealthy
 //   for the rest of the run, so that cost is paid once, not per entry and again when saving.
+// - The toolkit extracts an archive with `tar -P` (absolute names and `..` kept), so an entry planted by
+//   someone who can write the cache scope can write files outside the staging directory. Checking what
+//   we read cannot help there; SECURITY.md says so, and `cache: false` is the way out.
 //
 // Restored plugin bytes are hashed before they count as a hit (a bad entry is deleted), and
 // resolvePluginSource hashes every cache hit again before use.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 
 import * as core from '@actions/core'
 
-import { pluginCacheEntryDir, sha256Hex } from '../plugin/source.js'
+import { CACHEABLE_SHA256, PLUGIN_FILE, pluginEntryDir, readVerifiedPlugin } from '../cache-layout.js'
 
 export interface CacheLog {
   info(message: string): void
@@ -40,12 +50,10 @@ export interface CacheLog {
 }
 
 export type CacheOutcome =
-  /** restored from the Actions cache (plugins: and verified) */
+  /** restored from the Actions cache and verified */
   | 'hit'
   /** not in the Actions cache, or the restore failed (the toolkit logged why) */
   | 'miss'
-  /** already on disk before any restore (a self-hosted runner keeps its disk) */
-  | 'local'
   /** restored, but the bytes did not match the sha256; deleted */
   | 'rejected'
   | 'saved'
@@ -55,7 +63,7 @@ export type CacheOutcome =
   | 'skipped'
 
 export interface CacheEntryResult {
-  kind: 'plugin' | 'transpile'
+  kind: 'plugin'
   key: string
   outcome: CacheOutcome
   ms: number
@@ -63,10 +71,13 @@ export interface CacheEntryResult {
 }
 
 export interface ActionsCacheOptions {
-  /** Root given to resolvePluginSource as `cacheDir`. */
+  /**
+   * Where entries are restored to and saved from: the same absolute path in every run (entry versions
+   * hash it), e.g. `$RUNNER_TEMP/icp-sync-cache`. Removed and made again before use.
+   */
+  stagingDir: string
+  /** The run's plugin cache root (given to resolvePluginSource as `cacheDir`): verified entries go there. */
   pluginCacheDir: string
-  /** Root given to transpilePlugin. */
-  transpileCacheDir: string
   /** The `cache` input. Default true. */
   enabled?: boolean
   /** Default: core.info / core.warning. */
@@ -77,15 +88,8 @@ export function pluginCacheKey(sha256: string): string {
   return `icp-sync-plugin-${sha256}`
 }
 
-/** `transpileKey` is transpileCacheKey(componentSha256) from src/plugin/transpile.ts. */
-export function transpileActionsCacheKey(transpileKey: string): string {
-  return `icp-sync-transpiled-${transpileKey}`
-}
-
 /** A healthy miss answers in well under a second; one this slow was the client retrying 5xx answers. */
 const SLOW_MISS_MS = 15_000
-const SHA256 = /^[0-9a-f]{64}$/
-const TRANSPILE_KEY = /^[0-9a-f]{64}-[0-9A-Za-z.+-]+$/
 
 export class ActionsCache {
   /** False when caching is off or cannot work here; `reason` says why. */
@@ -93,8 +97,6 @@ export class ActionsCache {
   readonly reason?: string
   private readonly log: CacheLog
   private readonly restored = new Set<string>()
-  /** Restores under way: canisters syncing in parallel with one plugin ask for the same entry. */
-  private readonly restoring = new Map<string, Promise<CacheEntryResult>>()
   private unhealthy?: string
 
   private constructor(
@@ -106,81 +108,60 @@ export class ActionsCache {
     this.reason = reason
     this.available = reason === undefined && cache !== undefined
     if (this.reason && options.enabled !== false)
-      this.log.warning(`${this.reason}; plugins and transpiled output will not be kept between runs`)
+      this.log.warning(`${this.reason}; downloaded plugins will not be kept between runs`)
   }
 
   static async open(options: ActionsCacheOptions): Promise<ActionsCache> {
-    const { toolkit, reason } = await loadToolkit(options.enabled ?? true)
-    return new ActionsCache(options, toolkit, reason)
+    const loaded = await loadToolkit(options.enabled ?? true)
+    const reason = loaded.reason ?? (await freshStaging(options.stagingDir))
+    return new ActionsCache(options, loaded.toolkit, reason)
   }
 
   restorePlugins(sha256s: string[]): Promise<CacheEntryResult[]> {
     return Promise.all(unique(sha256s).map((sha256) => this.restorePlugin(sha256)))
   }
 
-  /** `transpileKeys` are transpileCacheKey(componentSha256) values (directory names in the transpile cache). */
-  restoreTranspiled(transpileKeys: string[]): Promise<CacheEntryResult[]> {
-    return Promise.all(
-      unique(transpileKeys).map((id) => {
-        const entry = this.entry('transpile', id)
-        if ('outcome' in entry) return entry
-        // One restore per entry: a second one would unpack into the directory a plugin is reading.
-        let restoring = this.restoring.get(entry.key)
-        if (!restoring) {
-          restoring = this.restoreEntry('transpile', entry.key, entry.dir)
-          this.restoring.set(entry.key, restoring)
-        }
-        return restoring
-      }),
-    )
-  }
-
-  /** Saves plugin entries that are on disk, match their sha256, and were not restored in this run. */
+  /** Saves plugin entries of the run that match their sha256 and were not restored in this run. */
   savePlugins(sha256s: string[]): Promise<CacheEntryResult[]> {
     return Promise.all(
       unique(sha256s).map(async (sha256) => {
-        const entry = this.entry('plugin', sha256)
-        if ('outcome' in entry) return entry
-        if (!(await holdsPlugin(entry.dir, sha256)))
-          return skipped('plugin', entry.key, 'not on disk, or not matching its sha256')
-        return this.saveEntry('plugin', entry.key, entry.dir)
+        const key = pluginCacheKey(sha256)
+        if (!CACHEABLE_SHA256.test(sha256)) return skipped(key, 'not a lowercase hex sha256')
+        if (!this.available) return skipped(key, this.reason)
+        if (this.unhealthy) return skipped(key, this.unhealthy)
+        if (this.restored.has(key)) return skipped(key, 'restored in this run')
+        const source = pluginEntryDir(this.options.pluginCacheDir, sha256)
+        if (!((await readVerifiedPlugin(source, sha256)) instanceof Uint8Array))
+          return skipped(key, 'not on disk, or not matching its sha256')
+        const staged = this.stagedEntryDir(sha256)
+        await rm(staged, { recursive: true, force: true })
+        await mkdir(staged, { recursive: true })
+        await copyFile(join(source, PLUGIN_FILE), join(staged, PLUGIN_FILE))
+        return this.saveEntry(key, staged)
       }),
     )
   }
 
-  saveTranspiled(transpileKeys: string[]): Promise<CacheEntryResult[]> {
-    return Promise.all(
-      unique(transpileKeys).map(async (id) => {
-        const entry = this.entry('transpile', id)
-        if ('outcome' in entry) return entry
-        // transpile.ts renames a finished entry into place, so its manifest means it is complete.
-        if (!existsSync(join(entry.dir, 'manifest.json')))
-          return skipped('transpile', entry.key, 'not on disk')
-        return this.saveEntry('transpile', entry.key, entry.dir)
-      }),
-    )
-  }
-
-  /** The Actions cache key and local directory for a sha256 or transpile key, or why there is none. */
-  private entry(kind: 'plugin' | 'transpile', id: string): { key: string; dir: string } | CacheEntryResult {
-    if (kind === 'plugin') {
-      const key = pluginCacheKey(id)
-      if (!SHA256.test(id)) return skipped(kind, key, 'not a lowercase hex sha256')
-      return { key, dir: pluginCacheEntryDir(this.options.pluginCacheDir, id) }
-    }
-    const key = transpileActionsCacheKey(id)
-    if (!TRANSPILE_KEY.test(id)) return skipped(kind, key, 'not a transpile cache key')
-    return { key, dir: join(this.options.transpileCacheDir, id) }
+  private stagedEntryDir(sha256: string): string {
+    return pluginEntryDir(join(this.options.stagingDir, 'plugins'), sha256)
   }
 
   private async restorePlugin(sha256: string): Promise<CacheEntryResult> {
-    const entry = this.entry('plugin', sha256)
-    if ('outcome' in entry) return entry
-    const result = await this.restoreEntry('plugin', entry.key, entry.dir)
-    if (result.outcome !== 'hit' || (await holdsPlugin(entry.dir, sha256))) return result
-    await rm(entry.dir, { recursive: true, force: true })
-    this.log.warning(`restored plugin cache entry ${entry.key} does not match its sha256; discarded it`)
-    return { ...result, outcome: 'rejected', detail: 'sha256 mismatch' }
+    const key = pluginCacheKey(sha256)
+    if (!CACHEABLE_SHA256.test(sha256)) return skipped(key, 'not a lowercase hex sha256')
+    const staged = this.stagedEntryDir(sha256)
+    const result = await this.restoreEntry(key, staged)
+    if (result.outcome !== 'hit') return result
+    if (!((await readVerifiedPlugin(staged, sha256)) instanceof Uint8Array)) {
+      await rm(staged, { recursive: true, force: true })
+      this.log.warning(`restored plugin cache entry ${key} does not match its sha256; discarded it`)
+      return { ...result, outcome: 'rejected', detail: 'sha256 mismatch' }
+    }
+    // Into the run's own directory; resolvePluginSource hashes it again when it reads it.
+    const target = pluginEntryDir(this.options.pluginCacheDir, sha256)
+    await mkdir(dirname(target), { recursive: true })
+    await rename(staged, target).catch(() => {}) // a download of the same plugin got there first
+    return result
   }
 
   /** Stop calling a service that is failing slowly (the client's retries), once per run. */
@@ -190,14 +171,9 @@ export class ActionsCache {
     this.log.warning(`${this.unhealthy}; not using it for the rest of this run`)
   }
 
-  private async restoreEntry(
-    kind: 'plugin' | 'transpile',
-    key: string,
-    dir: string,
-  ): Promise<CacheEntryResult> {
-    if (!this.available) return skipped(kind, key, this.reason)
-    if (this.unhealthy) return skipped(kind, key, this.unhealthy)
-    if (existsSync(dir)) return { kind, key, outcome: 'local', ms: 0 }
+  private async restoreEntry(key: string, dir: string): Promise<CacheEntryResult> {
+    if (!this.available) return skipped(key, this.reason)
+    if (this.unhealthy) return skipped(key, this.unhealthy)
     const started = performance.now()
     try {
       const matched = await this.cache!.restoreCache([dir], key)
@@ -205,14 +181,14 @@ export class ActionsCache {
       if (matched !== key || !existsSync(dir)) {
         if (ms > SLOW_MISS_MS)
           this.markUnhealthy(`a cache lookup took ${Math.round(ms / 1000)} s and found nothing`)
-        return { kind, key, outcome: 'miss', ms }
+        return { kind: 'plugin', key, outcome: 'miss', ms }
       }
       this.restored.add(key)
-      return { kind, key, outcome: 'hit', ms }
+      return { kind: 'plugin', key, outcome: 'hit', ms }
     } catch (error) {
       this.log.warning(`could not restore ${key} from the Actions cache: ${messageOf(error)}`)
       return {
-        kind,
+        kind: 'plugin',
         key,
         outcome: 'miss',
         ms: Math.round(performance.now() - started),
@@ -221,25 +197,38 @@ export class ActionsCache {
     }
   }
 
-  private async saveEntry(kind: 'plugin' | 'transpile', key: string, dir: string): Promise<CacheEntryResult> {
-    if (!this.available) return skipped(kind, key, this.reason)
-    if (this.unhealthy) return skipped(kind, key, this.unhealthy)
-    if (this.restored.has(key)) return skipped(kind, key, 'restored in this run')
+  private async saveEntry(key: string, dir: string): Promise<CacheEntryResult> {
     const started = performance.now()
     try {
       const id = await this.cache!.saveCache([dir], key)
       const ms = Math.round(performance.now() - started)
-      return { kind, key, outcome: id === -1 ? 'not-saved' : 'saved', ms }
+      return { kind: 'plugin', key, outcome: id === -1 ? 'not-saved' : 'saved', ms }
     } catch (error) {
       this.log.warning(`could not save ${key} to the Actions cache: ${messageOf(error)}`)
       return {
-        kind,
+        kind: 'plugin',
         key,
         outcome: 'not-saved',
         ms: Math.round(performance.now() - started),
         detail: messageOf(error),
       }
     }
+  }
+}
+
+/**
+ * Removes whatever is at the staging path (another step may have planted files or links there; rm does
+ * not follow a link) and makes the directory again, so restores land in a directory we made. Returns
+ * why caching cannot be used, if it cannot.
+ */
+async function freshStaging(dir: string): Promise<string | undefined> {
+  try {
+    await rm(dir, { recursive: true, force: true })
+    await mkdir(dirname(dir), { recursive: true })
+    await mkdir(dir, { mode: 0o700 }) // fails if something made it again in between
+    return undefined
+  } catch (error) {
+    return `the Actions cache cannot be used: ${dir} could not be made afresh (${messageOf(error)})`
   }
 }
 
@@ -266,16 +255,8 @@ async function loadToolkit(enabled: boolean): Promise<{ toolkit?: Toolkit; reaso
   return { toolkit }
 }
 
-async function holdsPlugin(dir: string, sha256: string): Promise<boolean> {
-  try {
-    return sha256Hex(await readFile(join(dir, 'module.wasm'))) === sha256
-  } catch {
-    return false
-  }
-}
-
-function skipped(kind: 'plugin' | 'transpile', key: string, detail?: string): CacheEntryResult {
-  return { kind, key, outcome: 'skipped', ms: 0, detail }
+function skipped(key: string, detail?: string): CacheEntryResult {
+  return { kind: 'plugin', key, outcome: 'skipped', ms: 0, detail }
 }
 
 function unique(values: string[]): string[] {

@@ -1,9 +1,11 @@
 // The Action: inputs → sync → outputs, summary and annotations. A thin edge over the pipeline the CLI
 // also uses; the only module that knows about GitHub.
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import * as core from '@actions/core'
 
+import { cacheLayout, makeRunDir, removeRunDir } from '../cache-layout.js'
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
 import { runSync } from '../sync.js'
 import { annotateError } from './annotations.js'
@@ -25,26 +27,28 @@ export async function run(): Promise<void> {
   process.on('uncaughtException', (error) => fail(`uncaught exception: ${error.message}`))
 
   let secrets: string[] = []
+  let runDir: string | undefined
   try {
     const options = getInputs()
     secrets = identitySecrets(options.identityPem ?? '', options.identityPassword ?? '')
-    // The same absolute path in every run: the Actions cache hashes it into each entry's version.
-    const cacheDir = join(process.env.RUNNER_TEMP ?? process.cwd(), 'icp-sync-cache')
+    // This run's caches live in a directory made now (earlier steps can write RUNNER_TEMP; nothing
+    // they left there is read). Only plugin bytes come from the Actions cache, verified by sha256.
+    const temp = process.env.RUNNER_TEMP ?? tmpdir()
+    runDir = await makeRunDir(temp)
     const actionsCache = await ActionsCache.open({
-      pluginCacheDir: join(cacheDir, 'plugins'),
-      transpileCacheDir: join(cacheDir, 'transpiled'),
+      // The same absolute path in every run: the Actions cache hashes it into each entry's version.
+      stagingDir: join(temp, 'icp-sync-cache'),
+      pluginCacheDir: cacheLayout(runDir).plugins,
       enabled: options.cache,
     })
     const result = await runSync(options, {
       observer: actionObserver(options.parallel, (text) => redact(text, secrets)),
-      cacheDir,
+      cacheDir: runDir,
       download: createToolCacheDownload(),
       caches: actionsCache.available
         ? {
             restorePlugins: (shas) => actionsCache.restorePlugins(shas),
-            restoreTranspiled: (keys) => actionsCache.restoreTranspiled(keys),
-            save: (shas, keys) =>
-              Promise.all([actionsCache.savePlugins(shas), actionsCache.saveTranspiled(keys)]),
+            save: (shas) => actionsCache.savePlugins(shas),
           }
         : undefined,
       processEnv: process.env,
@@ -54,6 +58,7 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(redact(error instanceof Error ? error.message : String(error), secrets))
   }
+  if (runDir) await removeRunDir(runDir)
   // Agents, sockets and workers must not keep the runner's Node alive.
   process.exit(process.exitCode ?? 0)
 }

@@ -20,9 +20,17 @@ export function renderSummary(result: SyncResult): string {
   parts.push(facts.join(' · ') + '\n')
   if (result.error) parts.push(errorBlock(result.error.message, result.error.causes))
   for (const warning of result.warnings) parts.push(`> [!WARNING]\n> ${escape(warning)}\n`)
+  const scripts = result.canisters
+    .flatMap((c) => c.steps)
+    .filter((s) => s.kind === 'script' && s.status !== 'skipped')
+  if (scripts.length > 0) parts.push(SCRIPT_NOTE)
   for (const canister of result.canisters) parts.push(canisterSection(canister))
   return fitToBudget(parts)
 }
+
+/** Said wherever script steps ran (SECURITY.md): withholding the Action's inputs is hygiene, not a wall. */
+export const SCRIPT_NOTE =
+  "> [!NOTE]\n> Script steps ran with this job's privileges: like any step of the job, a script can read the job's secrets, the signing identity included.\n"
 
 function canisterSection(canister: CanisterResult): string {
   const icon = canister.status === 'synced' ? '✅' : '❌'

@@ -1,9 +1,29 @@
 // Declared `dirs`/`files` checks with icp-cli 1.5.0's rules and texts (icp-cli-compat.md §9, §4.7):
 // relative only; a `..` may not climb above the project directory at any point (even if the path comes
-// back inside); no symlink in any component of the declared path; a dir must exist as a directory;
-// files are read as UTF-8 and passed inline. The guest sees each preopen under the string as written.
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
-import { isAbsolute, join, relative, sep } from 'node:path'
+// back inside); no symlink in any component; a dir must exist as a directory; files are read as UTF-8
+// and passed inline. The guest sees each preopen under the string as written.
+//
+// Where we are stricter than icp, on purpose (a pull request controls icp.yaml and can commit symlinks):
+// - The components checked are those of the lexically normalised path, the path that is then opened, and
+//   every one must exist: `missing/../link` is `link`, and a missing component is an error, never the end
+//   of the check.
+// - The real path must be inside the project directory (a symlinked canister directory is allowed, as in
+//   icp, but only if it points inside the project).
+// - A file is opened without following a final symlink and without blocking (a FIFO), must be a regular
+//   file, and must be the very file the check saw (device and inode), so a link swapped in between the
+//   check and the open is refused.
+import {
+  type Stats,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 
 import type { InterfaceVersion, NamedPath, PluginErrorKind } from './types.js'
 
@@ -44,19 +64,19 @@ export function prepareDeclaredPaths(req: {
   checkForm(req.version, req.pluginPath, req.dirs, req.files)
   const prepared: PreparedPaths = { preopens: [], dirs: [], files: [] }
   for (const dir of req.dirs) {
-    const host = checkPath(dir.path, req.canisterDir, req.projectDir)
-    prepared.preopens.push({ guest: dir.path, host: openDir(dir.path, host) })
+    const checked = checkPath(dir.path, req.canisterDir, req.projectDir)
+    prepared.preopens.push({ guest: dir.path, host: openDir(checked) })
     prepared.dirs.push(dir)
   }
   for (const file of req.files) {
-    const host = checkPath(file.path, req.canisterDir, req.projectDir)
+    const checked = checkPath(file.path, req.canisterDir, req.projectDir)
     // 0.2.0 lists directories under `files:` too; what is on disk decides.
-    if (req.version === '0.2.0' && isDirectory(host)) {
-      prepared.preopens.push({ guest: file.path, host: openDir(file.path, host) })
+    if (req.version === '0.2.0' && checked.stats?.isDirectory()) {
+      prepared.preopens.push({ guest: file.path, host: openDir(checked) })
       prepared.dirs.push(file)
       continue
     }
-    prepared.files.push({ key: file.key, name: file.path, content: readUtf8(host) })
+    prepared.files.push({ key: file.key, name: file.path, content: readDeclaredFile(checked) })
   }
   return prepared
 }
@@ -84,80 +104,134 @@ function checkForm(version: InterfaceVersion, plugin: string, dirs: NamedPath[],
     )
 }
 
-/** Returns the host path (canisterDir joined with `declared`) after the 1.5.0 checks. */
-export function checkPath(declared: string, canisterDir: string, projectDir: string): string {
+/** A declared path that passed the checks: where it is, and what was there when it was checked. */
+export interface CheckedPath {
+  declared: string
+  /** canisterDir joined with the declared path, lexically normalised: the path that is opened. */
+  host: string
+  /** lstat of `host` (the canister directory itself: stat), or undefined when a component is missing. */
+  stats?: Stats
+  /** Why it is missing (lstat's error), when `stats` is undefined. */
+  missing?: Error
+}
+
+/**
+ * The 1.5.0 checks plus ours (see the top of this file). Throws DeclaredPathError for an absolute path, a
+ * climb above the project, a symlink or a real path outside the project; a missing component is
+ * returned (`missing`) so the caller reports it in icp's words for a dir or a file.
+ */
+export function checkPath(declared: string, canisterDir: string, projectDir: string): CheckedPath {
   if (isAbsolute(declared) || declared.startsWith('/'))
     throw new DeclaredPathError(
       'path',
       `plugin path '${declared}' is not a relative path (absolute paths are not allowed)`,
     )
-  const components = declared.split(/[/\\]/)
+  const outsideError = () =>
+    new DeclaredPathError(
+      'path',
+      `plugin path '${declared}' resolves outside '${projectDir}'; a plugin may only read paths inside the project directory`,
+    )
   // Position relative to the project directory, component by component: climbing above it at any point
   // is refused even if the path later comes back inside (observed with icp 1.5.0).
   const base = relative(projectDir, canisterDir)
   const depth = base === '' ? [] : base.split(sep)
   const outside = base.startsWith('..') || isAbsolute(base)
-  for (const part of components) {
+  for (const part of declared.split(/[/\\]/)) {
     if (part === '..') {
-      if (outside || depth.length === 0)
-        throw new DeclaredPathError(
-          'path',
-          `plugin path '${declared}' resolves outside '${projectDir}'; a plugin may only read paths inside the project directory`,
-        )
+      if (outside || depth.length === 0) throw outsideError()
       depth.pop()
     } else if (part !== '' && part !== '.') depth.push(part)
   }
-  // No symlink anywhere in the declared part (a symlinked canister dir itself is fine).
+
+  // Every component of the normalised path, from the canister directory: `..` steps up (lexically, to a
+  // directory inside the project, as checked above), anything else must exist and must not be a link.
+  const host = resolve(canisterDir, declared)
+  const components = relative(canisterDir, host)
+    .split(sep)
+    .filter((part) => part !== '')
   let current = canisterDir
-  const written: string[] = []
-  for (const part of components) {
-    if (part === '' || part === '.') continue
-    written.push(part)
-    current = join(current, part)
-    if (part === '..') continue
-    let isLink: boolean
-    try {
-      isLink = lstatSync(current).isSymbolicLink()
-    } catch {
-      break // missing: the preopen or read below reports it
-    }
-    if (isLink)
-      throw new DeclaredPathError(
-        'path',
-        `plugin path '${declared}' resolves through a symlink ('${written.join('/')}'); symlinks are not allowed in plugin paths`,
-      )
-  }
-  return join(canisterDir, declared)
-}
-
-function isDirectory(host: string): boolean {
+  let stats: Stats | undefined
   try {
-    return statSync(host).isDirectory()
-  } catch {
-    return false
+    stats = statSync(canisterDir) // a symlinked canister directory is allowed (as icp); checked below
+    for (const [index, part] of components.entries()) {
+      current = join(current, part)
+      if (part === '..') {
+        stats = statSync(current)
+        continue
+      }
+      stats = lstatSync(current)
+      if (stats.isSymbolicLink())
+        throw new DeclaredPathError(
+          'path',
+          `plugin path '${declared}' resolves through a symlink ('${components.slice(0, index + 1).join('/')}'); symlinks are not allowed in plugin paths`,
+        )
+    }
+  } catch (error) {
+    if (error instanceof DeclaredPathError) throw error
+    return { declared, host, missing: error as Error }
   }
+  if (!isInside(realpathSync(host), realpathSync(projectDir))) throw outsideError()
+  return { declared, host, stats }
 }
 
-function openDir(declared: string, host: string): string {
-  if (!isDirectory(host))
-    throw new DeclaredPathError('path', `plugin dir '${declared}' is not an existing directory`)
-  return realpathSync(host)
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
-function readUtf8(host: string): string {
+/** The preopen's real path, still the directory the check saw. */
+function openDir(checked: CheckedPath): string {
+  const { stats } = checked
+  if (!stats?.isDirectory())
+    throw new DeclaredPathError('path', `plugin dir '${checked.declared}' is not an existing directory`)
+  const real = realpathSync(checked.host)
+  const now = statSync(real)
+  if (now.dev !== stats.dev || now.ino !== stats.ino)
+    throw new DeclaredPathError('path', `plugin dir '${checked.declared}' changed while it was being checked`)
+  return real
+}
+
+/**
+ * Reads a checked file: opened without following a final link and without blocking, then it must be a
+ * regular file and the same file (device, inode) the check saw, or the read is refused.
+ */
+export function readDeclaredFile(checked: CheckedPath): string {
+  const failed = (cause: string) =>
+    new DeclaredPathError('path', `failed to read plugin input file at ${checked.host}`, [cause])
+  if (!checked.stats) throw failed(osErrorText(checked.missing))
+  let fd: number
+  try {
+    fd = openSync(checked.host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (error) {
+    throw failed(osErrorText(error))
+  }
   let bytes: Buffer
   try {
-    bytes = readFileSync(host)
+    const opened = fstatSync(fd)
+    if (opened.isDirectory()) throw failed('Is a directory (os error 21)')
+    if (!opened.isFile()) throw failed('not a regular file')
+    if (opened.dev !== checked.stats.dev || opened.ino !== checked.stats.ino)
+      throw failed('the file changed while it was being checked')
+    bytes = readFileSync(fd)
   } catch (error) {
-    throw new DeclaredPathError('path', `failed to read plugin input file at ${host}`, [
-      (error as Error).message,
-    ])
+    if (error instanceof DeclaredPathError) throw error
+    throw failed(osErrorText(error))
+  } finally {
+    closeSync(fd)
   }
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
-    throw new DeclaredPathError('path', `failed to read plugin input file at ${host}`, [
-      'stream did not contain valid UTF-8',
-    ])
+    throw failed('stream did not contain valid UTF-8')
   }
+}
+
+/** Rust's io::Error wording for the common cases, so messages read like icp-cli's. */
+function osErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT') return 'No such file or directory (os error 2)'
+  if (code === 'ENOTDIR') return 'Not a directory (os error 20)'
+  if (code === 'EACCES') return 'Permission denied (os error 13)'
+  if (code === 'ELOOP') return 'Too many levels of symbolic links (os error 40)'
+  return error instanceof Error ? error.message : String(error)
 }

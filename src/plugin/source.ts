@@ -11,7 +11,13 @@ import { mkdtemp, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { DownloadError, type DownloadFn, createFetchDownload, errorText, statusLine } from './download.js'
-import { sha256Hex } from './transpile.js'
+import {
+  CACHEABLE_SHA256,
+  PLUGIN_FILE,
+  pluginEntryDir,
+  readVerifiedPlugin,
+  sha256Hex,
+} from '../cache-layout.js'
 import { ensureDir } from '../util/make-dir.js'
 import { readWholeFile } from '../util/read-whole.js'
 
@@ -57,14 +63,6 @@ export class PluginSourceError extends Error {
 }
 
 export { sha256Hex }
-
-/** A sha256 we are willing to use as a directory name: exactly what `sha256Hex` produces. */
-const CACHEABLE_SHA256 = /^[0-9a-f]{64}$/
-
-export function pluginCacheEntryDir(cacheDir: string, sha256: string): string {
-  if (!CACHEABLE_SHA256.test(sha256)) throw new Error(`not a lowercase hex sha256: '${sha256}'`)
-  return join(cacheDir, 'wasms', sha256)
-}
 
 export async function resolvePluginSource(req: ResolvePluginSourceRequest): Promise<ResolvedPluginSource> {
   const progress = req.onProgress ?? (() => {})
@@ -115,7 +113,7 @@ async function resolveUrlSource(
 
   // Only a well-formed digest can name a cache directory; anything else (an uppercase sha256, a typo)
   // is downloaded and then fails the comparison with icp's text.
-  const entryDir = CACHEABLE_SHA256.test(expected) ? pluginCacheEntryDir(req.cacheDir, expected) : undefined
+  const entryDir = CACHEABLE_SHA256.test(expected) ? pluginEntryDir(req.cacheDir, expected) : undefined
   if (entryDir) {
     const hit = await readCacheEntry(entryDir, expected, progress, req.onWarning ?? progress)
     if (hit) return hit
@@ -128,7 +126,7 @@ async function resolveUrlSource(
   // so a wrong or broken download never becomes a cache entry.
   const staging = await mkdtemp(join(wasmsDir, '.download-'))
   try {
-    const dest = join(staging, 'module.wasm')
+    const dest = join(staging, PLUGIN_FILE)
     const download = req.download ?? createFetchDownload()
     try {
       await download(parsed.href, dest)
@@ -144,7 +142,7 @@ async function resolveUrlSource(
     progress('Verifying checksum')
     const sha256 = sha256Hex(bytes)
     checkSha256(expected, sha256)
-    const target = entryDir ?? pluginCacheEntryDir(req.cacheDir, sha256)
+    const target = entryDir ?? pluginEntryDir(req.cacheDir, sha256)
     try {
       await rename(staging, target)
     } catch (error) {
@@ -153,7 +151,7 @@ async function resolveUrlSource(
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST')
         throw new PluginSourceError('failed to cache wasm file', [errorText(error)])
     }
-    return { bytes, sha256, location: join(target, 'module.wasm'), cacheHit: false }
+    return { bytes, sha256, location: join(target, PLUGIN_FILE), cacheHit: false }
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
@@ -165,20 +163,13 @@ async function readCacheEntry(
   progress: (line: string) => void,
   warn: (message: string) => void,
 ): Promise<ResolvedPluginSource | undefined> {
-  const location = join(entryDir, 'module.wasm')
-  let bytes: Uint8Array
-  try {
-    bytes = await readWholeFile(location)
-  } catch {
-    return undefined
-  }
+  const location = join(entryDir, PLUGIN_FILE)
+  const bytes = await readVerifiedPlugin(entryDir, expected)
+  if (bytes === undefined) return undefined
   progress('Using cached file')
   progress('Verifying checksum')
-  const sha256 = sha256Hex(bytes)
-  if (sha256 === expected) return { bytes, sha256, location, cacheHit: true }
-  warn(
-    `cached plugin ${location} does not match its sha256 (actual ${sha256}); discarding it and downloading again`,
-  )
+  if (bytes !== 'mismatch') return { bytes, sha256: expected, location, cacheHit: true }
+  warn(`cached plugin ${location} does not match its sha256; discarding it and downloading again`)
   await rm(entryDir, { recursive: true, force: true })
   return undefined
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { sha256Hex } from '../cache-layout.js'
 import { ensureDir } from '../util/make-dir.js'
 
 // The transpiler is loaded on the first cache miss only: its module starts compiling a 3.4 MB wasm
@@ -63,9 +64,7 @@ interface CacheManifest {
   exports: Array<[string, string]>
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
+export { sha256Hex }
 
 /** Cache key: component hash + transpiler version + options, so any change gets a fresh entry. */
 export function transpileCacheKey(componentSha256: string): string {

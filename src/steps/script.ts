@@ -1,5 +1,11 @@
 // A `type: script` sync step, as icp runs it: each command through `sh -c` in the canister directory,
 // in order, stopping at the first failure, with ICP_CLI_* variables describing the target.
+//
+// A script runs with the job's privileges, like any other step of the job: it can read the job's
+// secrets, the signing identity included (its parent is this process, whose environment holds the
+// Action's inputs and is readable at /proc/$PPID/environ by the same user). No boundary inside one
+// process tree can stop that, so the docs say so (README.md, SECURITY.md, the job summary) and a test
+// shows it (__tests__/e2e/secrets.test.ts). Recipes can add script steps too, as in icp.
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
@@ -14,7 +20,11 @@ export interface ScriptContext {
   onLine: (stream: 'stdout' | 'stderr', line: string) => void
 }
 
-/** What a script may never see: the Action's inputs (the identity secret among them) and runner tokens. */
+/**
+ * Left out of a script's own environment, as hygiene (so a script does not pass them on by accident, to
+ * a tool that prints its environment, say): the Action's inputs (the identity secret among them) and
+ * runner tokens. Not a protection: see the top of this file.
+ */
 const WITHHELD = [
   /^INPUT_/,
   /^ACTIONS_RUNTIME_TOKEN$/,

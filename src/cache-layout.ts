@@ -1,0 +1,81 @@
+// Where a run keeps what it downloads and generates, and what it may trust from where. The one place
+// that knows the cache layout:
+//
+//   <root>/plugins/wasms/<sha256>/module.wasm   URL plugins, content-addressed (icp-cli's layout)
+//   <root>/transpiled/<transpile key>/           jco output: plugin.mjs, core wasm, manifest.json
+//   <root>/recipes/                              recipe templates (src/project/recipe.ts)
+//   <root>/v8/                                   Node's compile cache for the JS the plugin worker loads
+//
+// Trust. Generated JavaScript and V8 code caches run as Node code next to the signing key, and nothing
+// in them can be checked cheaply, so they are only ever read from a directory this process made:
+// - The Action makes a fresh root per run (`makeRunDir`, mkdtemp, 0700) and never reads an existing
+//   directory under RUNNER_TEMP, which earlier steps of the job can write. Only plugin bytes cross runs
+//   (the Actions cache, src/action/cache.ts), and they are checked against their sha256 before use.
+// - The CLI's root is the user's own cache directory, trusted as the user's files are.
+// Plugin bytes are re-hashed on every cache hit wherever they come from (`readVerifiedPlugin`).
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+
+import { readWholeFile } from './util/read-whole.js'
+
+export interface CacheLayout {
+  root: string
+  /** Root of the plugin cache (`wasms/<sha256>/module.wasm` under it). */
+  plugins: string
+  transpiled: string
+  recipes: string
+  codeCache: string
+}
+
+export function cacheLayout(root: string): CacheLayout {
+  return {
+    root,
+    plugins: join(root, 'plugins'),
+    transpiled: join(root, 'transpiled'),
+    recipes: join(root, 'recipes'),
+    codeCache: join(root, 'v8'),
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** A sha256 we are willing to use as a directory name: exactly what `sha256Hex` produces. */
+export const CACHEABLE_SHA256 = /^[0-9a-f]{64}$/
+
+export const PLUGIN_FILE = 'module.wasm'
+
+/** `<pluginsRoot>/wasms/<sha256>`; throws for anything but a lowercase hex sha256. */
+export function pluginEntryDir(pluginsRoot: string, sha256: string): string {
+  if (!CACHEABLE_SHA256.test(sha256)) throw new Error(`not a lowercase hex sha256: '${sha256}'`)
+  return join(pluginsRoot, 'wasms', sha256)
+}
+
+/** The plugin bytes in a cache entry if they match `sha256`; 'mismatch' if not; undefined if absent. */
+export async function readVerifiedPlugin(
+  entryDir: string,
+  sha256: string,
+): Promise<Uint8Array | 'mismatch' | undefined> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readWholeFile(join(entryDir, PLUGIN_FILE))
+  } catch {
+    return undefined
+  }
+  return sha256Hex(bytes) === sha256 ? bytes : 'mismatch'
+}
+
+/**
+ * A new directory for one run's caches under `parent`, made by this process (mode 0700, random name),
+ * so nothing another step planted can be in it.
+ */
+export function makeRunDir(parent: string): Promise<string> {
+  return mkdtemp(join(parent, 'icp-sync-run-'))
+}
+
+/** Removes a run directory at the end (best effort: the runner empties RUNNER_TEMP after the job anyway). */
+export async function removeRunDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(() => {})
+}
