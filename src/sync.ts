@@ -24,11 +24,12 @@ import {
   type SyncPlan,
 } from './project/index.js'
 import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
+import { boundedTrace } from './report/call-trace.js'
 import {
-  type CallTraceEntry,
   type CanisterResult,
   type StepResult,
   type SyncResult,
+  boundedChain,
   errorInfo,
 } from './report/result.js'
 import { mapBounded } from './util/pool.js'
@@ -286,10 +287,10 @@ async function runPluginStep(
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
   context.used.transpileKeys.add(transpileKey)
   if (environment.caches) await environment.caches.restoreTranspiled([transpileKey])
-  const trace: CallTraceEntry[] = []
+  const trace = boundedTrace()
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
-    recorder: { record: (call: CallRecord) => void trace.push(call) },
+    recorder: { record: (call: CallRecord) => trace.record(call) },
   })
   const run = await runPlugin({
     component: source.bytes,
@@ -332,14 +333,16 @@ async function runPluginStep(
     callMs: Math.round(run.timings.callMs),
   }
   result.calls = run.calls
-  result.callTrace = trace
+  result.callTrace = trace.entries()
+  const omitted = trace.omitted()
+  if (omitted > 0) result.callTraceOmitted = omitted
   result.persistentStderr = run.persistentStderr
   if (!run.ok) {
     const cause = run.error ?? { message: 'the plugin failed', causes: [], kind: 'host' }
     result.status = 'failed'
     result.error = {
       message: 'failed to run plugin',
-      causes: [cause.message, ...cause.causes],
+      causes: boundedChain([cause.message, ...cause.causes]),
       kind: cause.kind,
       position: step.position,
     }
