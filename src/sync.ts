@@ -14,7 +14,7 @@ import {
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
-import { resolvePluginSource } from './plugin/source.js'
+import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import { transpileCacheKey } from './plugin/transpile.js'
 import {
   loadProject,
@@ -38,14 +38,16 @@ export interface SyncEnvironment {
   observer: SyncObserver
   /** Root of the on-disk caches: plugins/ (content-addressed .wasm), transpiled/, recipes/, v8/. */
   cacheDir: string
-  /** Downloads a URL to a file: fetch with retries in the CLI, @actions/tool-cache in the Action. */
-  download: (url: string, dest: string) => Promise<void>
+  /** Downloads a URL to a file (bounded, plugin/download.ts): fetch in the CLI, @actions/http-client in the Action. */
+  download: DownloadFn
   /** Keeps plugins and transpiled output between runs (the Action's Actions cache); optional. */
   caches?: PersistentCaches
   /** The environment scripts start from (secrets are withheld by the script runner). */
   processEnv?: NodeJS.ProcessEnv
   /** How errors name where the identity came from, e.g. "input 'identity-pem'". */
   identitySource?: string
+  /** `file://` recipe templates only from inside the project directory (the Action; see recipe.ts). */
+  recipeFilesInsideProject?: boolean
 }
 
 /**
@@ -91,7 +93,10 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   try {
     // The certificate verifier's wasm compiles in the background while the manifest is read.
     prepareBls()
-    const project = await loadProject(options.projectDir, { cacheDir: join(environment.cacheDir, 'recipes') })
+    const project = await loadProject(options.projectDir, {
+      cacheDir: join(environment.cacheDir, 'recipes'),
+      filesInsideProject: environment.recipeFilesInsideProject,
+    })
     plan = await planSync(project, {
       environment: options.environment,
       canisters: options.canisters,

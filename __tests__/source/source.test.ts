@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { createToolCacheDownload } from '../../src/action/download.js'
+import { createHttpClientDownload } from '../../src/action/download.js'
 import { createFetchDownload } from '../../src/plugin/download.js'
 import {
   type DownloadFn,
@@ -110,7 +110,7 @@ describe('path sources', () => {
 
 describe.each<[string, () => DownloadFn]>([
   ['fetch (CLI)', () => fastFetch],
-  ['tool-cache (Action)', () => createToolCacheDownload()],
+  ['http-client (Action)', () => createHttpClientDownload({ retryDelayMs: 1 })],
 ])('url sources through %s', (_name, makeDownload) => {
   let server: PluginHttpServer
   let download: DownloadFn

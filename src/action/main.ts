@@ -10,7 +10,7 @@ import { runSync } from '../sync.js'
 import { annotateError } from './annotations.js'
 import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
-import { createToolCacheDownload } from './download.js'
+import { createHttpClientDownload } from './download.js'
 import { getInputs, identitySecrets } from './inputs.js'
 import { actionObserver } from './observer.js'
 import { renderSummary } from './summary.js'
@@ -39,7 +39,7 @@ export async function run(): Promise<void> {
     const result = await runSync(options, {
       observer: actionObserver(options.parallel, (text) => redact(text, secrets)),
       cacheDir,
-      download: createToolCacheDownload(),
+      download: createHttpClientDownload(),
       caches: actionsCache.available
         ? {
             restorePlugins: (shas) => actionsCache.restorePlugins(shas),
@@ -50,6 +50,7 @@ export async function run(): Promise<void> {
         : undefined,
       processEnv: process.env,
       identitySource: "input 'identity-pem'",
+      recipeFilesInsideProject: true,
     })
     await publish(result, options.summary, secrets)
   } catch (error) {
