@@ -157,6 +157,7 @@ describe('job summary: foreign text renders as text', () => {
 
   test('no line separator of any kind survives inside a table row or a heading', () => {
     for (const line of markdown.split('\n').filter((l) => l.startsWith('|') || l.startsWith('#')))
+      // eslint-disable-next-line no-control-regex -- the line separators are what is checked
       expect(line).not.toMatch(/[\r\u2028\u2029\u0085\u000b\u000c]/)
     expect(markdown).not.toMatch(/\r/)
   })

@@ -9,8 +9,10 @@
  * Everything that ends a line somewhere: CommonMark (\n, \r), Unicode (NEL, LS, PS), and the vertical
  * whitespace some renderers break on (VT, FF).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
 const LINE_BREAKS = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g
 /** Other C0/C1 controls and the bidirectional overrides that can make text read differently than it is. */
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
 const INVISIBLE = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u202a-\u202e\u2066-\u2069]/g
 
 /** One line of text: line breaks shown as ⏎, controls and bidi overrides as U+FFFD, cut to `max`. */
