@@ -18,7 +18,8 @@ export function createHttpClientDownload(options: { retryDelayMs?: number } = {}
   }
 }
 
-async function httpClientOpen(): Promise<HttpOpen> {
+/** @actions/http-client as an HttpOpen: no redirects followed, no decoding, torn down on abort. */
+export async function httpClientOpen(): Promise<HttpOpen> {
   const { HttpClient } = await import('@actions/http-client')
   return async (url, signal) => {
     // One client per request: dispose() is how an abort tears down its sockets.

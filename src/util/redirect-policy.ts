@@ -32,8 +32,14 @@ export function isInternalAddress(address: string): boolean {
   const family = isIP(address)
   if (family === 4) return INTERNAL.check(address, 'ipv4')
   if (family !== 6) return false
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  if (mapped) return INTERNAL.check(mapped[1]!, 'ipv4')
+  // IPv4-mapped, written dotted (::ffff:127.0.0.1) or as URL parsing normalises it (::ffff:7f00:1).
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (dotted) return INTERNAL.check(dotted[1]!, 'ipv4')
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address)
+  if (hex) {
+    const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)]
+    return INTERNAL.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4')
+  }
   return INTERNAL.check(address, 'ipv6')
 }
 
