@@ -40,6 +40,12 @@ export const RECORDED_METHOD_CHARS = 256
 /** Longest error text a record keeps; the plugin still gets the whole text. */
 export const RECORDED_ERROR_CHARS = 2000
 /**
+ * The IC caps the sum of a canister's exported function names at 20,000 bytes, so no method has a
+ * longer name. A longer one is refused here, without a request (the IC would only reject it, after
+ * the host had signed and sent megabytes for nothing).
+ */
+export const MAX_METHOD_NAME_BYTES = 20_000
+/**
  * The largest reply the IC delivers (a query response may carry up to 3 MiB; replicated replies are
  * smaller). Anything larger did not come from a replica: it is refused rather than handed to the plugin.
  */
@@ -139,8 +145,13 @@ export function canisterCaller(
       const stats: CallStats = { attempts: 0, polled: false }
       // Queries always go direct; updates go through the proxy unless `direct` or no proxy is set.
       const proxied = req.callType === 'update' && !req.direct && proxy !== undefined
+      const nameBytes = Buffer.byteLength(req.method)
       let result: CallOutcome
-      if (proxied) {
+      if (nameBytes > MAX_METHOD_NAME_BYTES) {
+        result = {
+          err: `canister call failed: method name of ${nameBytes} bytes is longer than the IC allows (${MAX_METHOD_NAME_BYTES})`,
+        }
+      } else if (proxied) {
         result = await viaProxy(proxy, req.targetCanisterId, req.method, req.arg, req.cycles, stats)
       } else {
         try {
