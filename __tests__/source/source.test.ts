@@ -1,5 +1,5 @@
 // Plugin sources: `path` next to the canister, `url` through the content-addressed cache, served by a
-// real loopback HTTP server and fetched by the real download functions (fetch for the CLI, tool-cache
+// real loopback HTTP server and fetched by the real download functions (fetch for the CLI, @actions/http-client
 // for the Action).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
@@ -114,18 +114,12 @@ describe.each<[string, () => DownloadFn]>([
 ])('url sources through %s', (_name, makeDownload) => {
   let server: PluginHttpServer
   let download: DownloadFn
-  const globals = globalThis as Record<string, unknown>
 
   beforeAll(async () => {
     server = await PluginHttpServer.start()
     download = makeDownload()
-    // tool-cache's own test hooks: retry at once instead of after 10–20 s.
-    globals.TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS = 0
-    globals.TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS = 0
   })
   afterAll(async () => {
-    delete globals.TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS
-    delete globals.TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS
     await server.stop()
   })
 
