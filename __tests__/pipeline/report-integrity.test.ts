@@ -203,7 +203,7 @@ describe('job summary: trimming removes detail, never a canister or its cause', 
     expect(Buffer.byteLength(markdown)).toBeLessThanOrEqual(SUMMARY_BUDGET_BYTES)
     expect(markdown).toContain('quiet')
     expect(markdown).toContain('plugin returned error: the real cause')
-    for (const c of chatty) expect(markdown).toContain(`${c.name} `)
+    for (const c of chatty) expect(markdown).toContain(`\`${c.name}\``)
     expect(markdown).toContain('Detail left out to stay under the summary size limit')
   })
 
@@ -217,7 +217,7 @@ describe('job summary: trimming removes detail, never a canister or its cause', 
     )
     const markdown = renderSummary(run(many))
     expect(Buffer.byteLength(markdown)).toBeLessThanOrEqual(SUMMARY_BUDGET_BYTES)
-    for (const i of [0, 1500, 2999]) expect(markdown).toContain(`| \` c${i} \` | failed |`)
+    for (const i of [0, 1500, 2999]) expect(markdown).toContain(`| \`c${i}\` | failed |`)
   })
 })
 

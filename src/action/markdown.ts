@@ -41,9 +41,10 @@ export function inlineCode(text: string, max: number, options: { cell?: boolean 
   if (text === '') return ''
   const line = oneLine(text, max)
   const ticks = '`'.repeat(longestBacktickRun(line) + 1)
-  // One space inside each delimiter is stripped by the renderer, so text that starts or ends with a
-  // backtick or a space keeps its exact shape.
-  const span = `${ticks} ${line} ${ticks}`
+  // Text that starts or ends with a backtick or a space gets one space inside each delimiter, which the
+  // renderer strips again: the text keeps its exact shape and cannot merge with the delimiter.
+  const pad = /^[` ]|[` ]$/.test(line) ? ' ' : ''
+  const span = `${ticks}${pad}${line}${pad}${ticks}`
   return options.cell ? span.replace(/\|/g, '\\|') : span
 }
 

@@ -3,7 +3,7 @@
 // Templates are cached on disk: by sha256 for the bytes, plus a URL → sha256 index.
 
 import { createHash } from 'node:crypto'
-import { readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 
@@ -241,8 +241,13 @@ function readOrUndefined(path: string): Buffer | undefined {
 function writeAtomic(path: string, bytes: Uint8Array): void {
   ensureDir(join(path, '..'))
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
-  writeFileSync(tmp, bytes)
-  renameSync(tmp, path)
+  try {
+    writeFileSync(tmp, bytes)
+    renameSync(tmp, path)
+  } catch (err) {
+    rmSync(tmp, { force: true })
+    throw err
+  }
 }
 
 /** Render like icp (handlebars-rust): strict, no escaping, `replace "from" "to" value`, `_ = {canister:
