@@ -13,7 +13,7 @@ import {
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
-import { resolvePluginSource } from './plugin/source.js'
+import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
   loadProject,
   planSync,
@@ -23,11 +23,12 @@ import {
   type SyncPlan,
 } from './project/index.js'
 import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
+import { boundedTrace } from './report/call-trace.js'
 import {
-  type CallTraceEntry,
   type CanisterResult,
   type StepResult,
   type SyncResult,
+  boundedChain,
   errorInfo,
 } from './report/result.js'
 import { mapBounded } from './util/pool.js'
@@ -36,14 +37,16 @@ export interface SyncEnvironment {
   observer: SyncObserver
   /** Root of the on-disk caches (layout and trust: src/cache-layout.ts). */
   cacheDir: string
-  /** Downloads a URL to a file: fetch with retries in the CLI, @actions/tool-cache in the Action. */
-  download: (url: string, dest: string) => Promise<void>
+  /** Downloads a URL to a file (bounded, plugin/download.ts): fetch in the CLI, @actions/http-client in the Action. */
+  download: DownloadFn
   /** Keeps downloaded plugins between runs (the Action's Actions cache); optional. */
   caches?: PersistentCaches
   /** The environment scripts start from (the script runner withholds the Action's inputs, as hygiene). */
   processEnv?: NodeJS.ProcessEnv
   /** How errors name where the identity came from, e.g. "input 'identity-pem'". */
   identitySource?: string
+  /** `file://` recipe templates only from inside the project directory (the Action; see recipe.ts). */
+  recipeFilesInsideProject?: boolean
 }
 
 /**
@@ -90,6 +93,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     prepareBls()
     const project = await loadProject(options.projectDir, {
       cacheDir: cacheLayout(environment.cacheDir).recipes,
+      filesInsideProject: environment.recipeFilesInsideProject,
     })
     plan = await planSync(project, {
       environment: options.environment,
@@ -284,10 +288,10 @@ async function runPluginStep(
     onWarning: (message) => environment.observer.warning(`[${canister.name}] ${message}`),
   })
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
-  const trace: CallTraceEntry[] = []
+  const trace = boundedTrace()
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
-    recorder: { record: (call: CallRecord) => void trace.push(call) },
+    recorder: { record: (call: CallRecord) => trace.record(call) },
   })
   const run = await runPlugin({
     component: source.bytes,
@@ -330,14 +334,16 @@ async function runPluginStep(
     callMs: Math.round(run.timings.callMs),
   }
   result.calls = run.calls
-  result.callTrace = trace
+  result.callTrace = trace.entries()
+  const omitted = trace.omitted()
+  if (omitted > 0) result.callTraceOmitted = omitted
   result.persistentStderr = run.persistentStderr
   if (!run.ok) {
     const cause = run.error ?? { message: 'the plugin failed', causes: [], kind: 'host' }
     result.status = 'failed'
     result.error = {
       message: 'failed to run plugin',
-      causes: [cause.message, ...cause.causes],
+      causes: boundedChain([cause.message, ...cause.causes]),
       kind: cause.kind,
       position: step.position,
     }

@@ -169,9 +169,9 @@ describe('the bundled Action against the local replica', () => {
   })
 
   test('the job summary has a table per canister and the failure', () => {
-    expect(action.summary).toContain('## ICP sync: e2e — ❌ failed')
-    expect(action.summary).toContain(`### ✅ alpha \`${ids.alpha}\``)
-    expect(action.summary).toContain('| 2 | plugin path: plugins/seed.wasm |')
+    expect(action.summary).toContain('## ICP sync: `e2e` — ❌ failed')
+    expect(action.summary).toContain(`### ✅ \`alpha\` \`${ids.alpha}\``)
+    expect(action.summary).toContain('| 2 | `plugin path: plugins/seed.wasm` |')
     expect(action.summary).toContain('plugin returned error: deliberate failure from fail-plugin')
     expect(action.summary).toContain('Call trace of step 2 (6 calls)')
   })

@@ -56,7 +56,7 @@ describe('the demo', () => {
     expect(step.persistentStderr).toEqual([
       `registered ${demo.expected.length} item(s) in canister ${demo.canisterId} (environment: demo)`,
     ])
-    expect(demo.action.summary).toContain(`### ✅ seed-data \`${demo.canisterId}\``)
+    expect(demo.action.summary).toContain(`### ✅ \`seed-data\` \`${demo.canisterId}\``)
     expect(lines.join('\n')).toContain('── job summary ($GITHUB_STEP_SUMMARY) ──')
   })
 })

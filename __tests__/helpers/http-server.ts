@@ -10,6 +10,14 @@ export interface Route {
   failStatus?: number
   /** Send Content-Length for the whole body but only this many bytes, then drop the connection. */
   truncateAt?: number
+  /** Answer 302 with this Location instead. */
+  redirectTo?: string
+  /** Stream this many zero bytes without Content-Length instead of `body` (nothing large is allocated). */
+  streamBytes?: number
+  /** Send `body` one byte at a time, this many ms apart. */
+  dripMs?: number
+  /** Extra response headers (e.g. content-encoding for a compressed `body`). */
+  headers?: Record<string, string>
 }
 
 export class PluginHttpServer {
@@ -20,6 +28,9 @@ export class PluginHttpServer {
     private readonly server: Server,
     readonly origin: string,
   ) {}
+
+  /** Bytes written by `streamBytes` routes so far (how far a client read before it stopped). */
+  streamed = 0
 
   static async start(): Promise<PluginHttpServer> {
     const server = createServer()
@@ -62,12 +73,61 @@ export class PluginHttpServer {
       res.writeHead(route.failStatus ?? 500, { 'content-type': 'text/plain' }).end('try again')
       return
     }
-    res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': route.body.byteLength })
+    if (route.redirectTo !== undefined) {
+      res.writeHead(302, { location: route.redirectTo }).end()
+      return
+    }
+    if (route.streamBytes !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/wasm', ...route.headers })
+      this.stream(res, route.streamBytes)
+      return
+    }
+    if (route.dripMs !== undefined) {
+      res.writeHead(200, {
+        'content-type': 'application/wasm',
+        'content-length': route.body.byteLength,
+        ...route.headers,
+      })
+      let sent = 0
+      const timer = setInterval(() => {
+        if (res.destroyed || sent >= route.body.byteLength) {
+          clearInterval(timer)
+          res.end()
+          return
+        }
+        res.write(route.body.subarray(sent, ++sent))
+      }, route.dripMs)
+      res.on('close', () => clearInterval(timer))
+      return
+    }
+    res.writeHead(200, {
+      'content-type': 'application/wasm',
+      'content-length': route.body.byteLength,
+      ...route.headers,
+    })
     if (route.truncateAt === undefined) {
       res.end(route.body)
       return
     }
     res.write(route.body.subarray(0, route.truncateAt), () => res.socket?.destroy())
+  }
+
+  private stream(res: import('node:http').ServerResponse, total: number): void {
+    const chunk = Buffer.alloc(1024 * 1024)
+    let left = total
+    const pump = (): void => {
+      while (left > 0 && !res.destroyed) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
+        left -= piece.length
+        this.streamed += piece.length
+        if (!res.write(piece)) {
+          res.once('drain', pump)
+          return
+        }
+      }
+      if (!res.destroyed) res.end()
+    }
+    pump()
   }
 }
 

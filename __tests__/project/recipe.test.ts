@@ -244,3 +244,68 @@ describe('rendering like handlebars-rust', () => {
     expect(await renderTemplate('{{ _.canister.name }}', {}, 'my-canister')).toBe('my-canister')
   })
 })
+
+describe('recipes a pull request cannot turn against the host', () => {
+  /** A project whose one canister takes its steps from `type`. */
+  function recipeProject(type: string, files: Record<string, string> = {}): string {
+    const dir = mkdtempSync(join(tmpdir(), 'icp-sync-recipe-hostile-'))
+    writeFileSync(join(dir, 'icp.yaml'), `canisters:\n  - name: c\n    recipe:\n      type: ${type}\n`)
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+    return dir
+  }
+  const loadError = (dir: string, options = {}) =>
+    loadProject(dir, { cacheDir: join(dir, '.cache'), ...options }).then(
+      () => {
+        throw new Error('expected a manifest error')
+      },
+      (e: unknown) => e as ManifestError,
+    )
+
+  test('file:// outside the project is refused when confined (the Action), read when not (icp, the CLI)', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'icp-sync-recipe-outside-'))
+    writeFileSync(
+      join(outside, 'steps.hbs'),
+      'build:\n  steps:\n    - type: script\n      command: echo hi\n',
+    )
+    const dir = recipeProject(`file://${join(outside, 'steps.hbs')}`)
+    const refused = await loadError(dir, { filesInsideProject: true })
+    expect(refused.message).toContain('is outside the project directory')
+    const relative = recipeProject('file://../x/../../etc/passwd')
+    expect((await loadError(relative, { filesInsideProject: true })).message).toContain(
+      'is outside the project directory',
+    )
+    const project = await loadProject(dir, { cacheDir: join(dir, '.cache') })
+    expect(project.canisters[0]!.buildSteps).toBe(1)
+  })
+
+  test('a device is never read (it would never end)', async () => {
+    const error = await loadError(recipeProject('file:///dev/zero'))
+    expect(error.message).toContain('"/dev/zero" is not a regular file')
+  })
+
+  test('a one-line file that is not a manifest is quoted in a short excerpt, not whole', async () => {
+    const line = 'secret-looking-line-'.repeat(5000)
+    const error = await loadError(recipeProject('file://line.txt', { 'line.txt': line }), {
+      filesInsideProject: true,
+    })
+    expect(error.message).toContain('invalid type: string "secret-looking-line-')
+    expect(error.message).toContain('(100000 characters)')
+    expect(error.message.length).toBeLessThan(1000)
+  })
+
+  test('a 265-byte template nesting replace ten times stops with a clear error, not a heap OOM', async () => {
+    let nested = 'replace "a" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" x'
+    for (let i = 0; i < 9; i++) nested = `replace "a" "aaaaaaaaaaaaaaaaaaaaaaaa" (${nested})`
+    await expect(renderTemplate(`{{${nested}}}`, { x: 'a' }, 'c')).rejects.toMatchObject({
+      causes: [expect.stringMatching(/^replace would produce \d+ characters, more than 1048576$/)],
+    })
+  })
+
+  test('nested #each multiplying text is stopped as it grows', async () => {
+    const list = Array.from({ length: 400 }, (_, i) => i)
+    const template = '{{#each l}}{{#each @root.l}}{{#each @root.l}}{{@root.s}}{{/each}}{{/each}}{{/each}}'
+    await expect(renderTemplate(template, { l: list, s: 'x'.repeat(100) }, 'c')).rejects.toMatchObject({
+      causes: ['the template produces more than 16777216 characters'],
+    })
+  })
+})

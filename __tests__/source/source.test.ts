@@ -1,5 +1,5 @@
 // Plugin sources: `path` next to the canister, `url` through the content-addressed cache, served by a
-// real loopback HTTP server and fetched by the real download functions (fetch for the CLI, tool-cache
+// real loopback HTTP server and fetched by the real download functions (fetch for the CLI, @actions/http-client
 // for the Action).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { createToolCacheDownload } from '../../src/action/download.js'
+import { createHttpClientDownload } from '../../src/action/download.js'
 import { createFetchDownload } from '../../src/plugin/download.js'
 import {
   type DownloadFn,
@@ -110,22 +110,16 @@ describe('path sources', () => {
 
 describe.each<[string, () => DownloadFn]>([
   ['fetch (CLI)', () => fastFetch],
-  ['tool-cache (Action)', () => createToolCacheDownload()],
+  ['http-client (Action)', () => createHttpClientDownload({ retryDelayMs: 1 })],
 ])('url sources through %s', (_name, makeDownload) => {
   let server: PluginHttpServer
   let download: DownloadFn
-  const globals = globalThis as Record<string, unknown>
 
   beforeAll(async () => {
     server = await PluginHttpServer.start()
     download = makeDownload()
-    // tool-cache's own test hooks: retry at once instead of after 10–20 s.
-    globals.TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS = 0
-    globals.TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS = 0
   })
   afterAll(async () => {
-    delete globals.TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS
-    delete globals.TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS
     await server.stop()
   })
 

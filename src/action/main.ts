@@ -6,12 +6,13 @@ import { join } from 'node:path'
 import * as core from '@actions/core'
 
 import { cacheLayout, makeRunDir, removeRunDir } from '../cache-layout.js'
+import { redact, redactDeep } from '../report/redact.js'
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
 import { runSync } from '../sync.js'
 import { annotateError } from './annotations.js'
 import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
-import { createToolCacheDownload } from './download.js'
+import { createHttpClientDownload } from './download.js'
 import { getInputs, identitySecrets } from './inputs.js'
 import { actionObserver } from './observer.js'
 import { renderSummary } from './summary.js'
@@ -44,7 +45,7 @@ export async function run(): Promise<void> {
     const result = await runSync(options, {
       observer: actionObserver(options.parallel, (text) => redact(text, secrets)),
       cacheDir: runDir,
-      download: createToolCacheDownload(),
+      download: createHttpClientDownload(),
       caches: actionsCache.available
         ? {
             restorePlugins: (shas) => actionsCache.restorePlugins(shas),
@@ -53,6 +54,7 @@ export async function run(): Promise<void> {
         : undefined,
       processEnv: process.env,
       identitySource: "input 'identity-pem'",
+      recipeFilesInsideProject: true,
     })
     await publish(result, options.summary, secrets)
   } catch (error) {
@@ -63,25 +65,17 @@ export async function run(): Promise<void> {
   process.exit(process.exitCode ?? 0)
 }
 
-async function publish(result: SyncResult, summary: boolean, secrets: string[]): Promise<void> {
+async function publish(raw: SyncResult, summary: boolean, secrets: string[]): Promise<void> {
+  // Redacted field by field before anything is serialised or rendered (see report/redact.ts).
+  const result = redactDeep(raw, secrets)
   if (result.error) annotateError(result.error, 'icp-sync', (text) => redact(text, secrets))
-  core.setOutput('result', redact(resultOutputJson(result), secrets))
+  core.setOutput('result', resultOutputJson(result))
   core.setOutput('synced', result.synced.join(','))
   core.setOutput('failed', result.failed.join(','))
   if (summary && process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(redact(renderSummary(result), secrets)).write()
+    await core.summary.addRaw(renderSummary(result)).write()
   }
   if (result.error)
     process.exitCode = 1 // already annotated above, with its position
   else if (result.failed.length > 0) core.setFailed(failedCanistersMessage(result.failed))
-}
-
-/**
- * Defence in depth: nothing we write to a file the runner does not mask (the result output, the
- * summary) may carry a secret. The same forms as the runner masks (identitySecrets), longest first.
- */
-export function redact(text: string, secrets: string[]): string {
-  let out = text
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***')
-  return out
 }

@@ -1,6 +1,7 @@
 // What a plugin's `canister-call` and `canister-metadata-section` do, routed exactly as icp-cli 1.5.0
 // routes them (icp-cli-compat.md §3.4 and §4.7), with every call recorded for the summary's trace.
 
+import { clipText } from '../util/clip.js'
 import { query, readMetadata, update, type CallStats } from './call.js'
 import type { IcConnection } from './connect.js'
 import { toIcError } from './errors.js'
@@ -33,6 +34,22 @@ export interface CallRecord {
 export interface CallRecorder {
   record(entry: CallRecord): void
 }
+
+/** Longest method name a record keeps (the IC itself accepts names far longer than anyone needs). */
+export const RECORDED_METHOD_CHARS = 256
+/** Longest error text a record keeps; the plugin still gets the whole text. */
+export const RECORDED_ERROR_CHARS = 2000
+/**
+ * The IC caps the sum of a canister's exported function names at 20,000 bytes, so no method has a
+ * longer name. A longer one is refused here, without a request (the IC would only reject it, after
+ * the host had signed and sent megabytes for nothing).
+ */
+export const MAX_METHOD_NAME_BYTES = 20_000
+/**
+ * The largest reply the IC delivers (a query response may carry up to 3 MiB; replicated replies are
+ * smaller). Anything larger did not come from a replica: it is refused rather than handed to the plugin.
+ */
+export const MAX_REPLY_BYTES = 3 * 1024 * 1024
 
 /** A recorder that keeps every record in order. */
 export function createCallRecorder(): CallRecorder & { records: CallRecord[] } {
@@ -111,11 +128,12 @@ export function canisterCaller(
   ): void {
     recorder?.record({
       ...req,
+      method: clipText(req.method, RECORDED_METHOD_CHARS),
       route,
       replyBytes: 'ok' in result ? (result.ok?.length ?? 0) : 0,
       ms: Math.round((performance.now() - started) * 10) / 10,
       outcome: 'ok' in result ? 'ok' : 'error',
-      ...('err' in result ? { error: result.err } : {}),
+      ...('err' in result ? { error: clipText(result.err, RECORDED_ERROR_CHARS) } : {}),
       attempts: stats.attempts,
       polled: stats.polled,
     })
@@ -127,8 +145,13 @@ export function canisterCaller(
       const stats: CallStats = { attempts: 0, polled: false }
       // Queries always go direct; updates go through the proxy unless `direct` or no proxy is set.
       const proxied = req.callType === 'update' && !req.direct && proxy !== undefined
+      const nameBytes = Buffer.byteLength(req.method)
       let result: CallOutcome
-      if (proxied) {
+      if (nameBytes > MAX_METHOD_NAME_BYTES) {
+        result = {
+          err: `canister call failed: method name of ${nameBytes} bytes is longer than the IC allows (${MAX_METHOD_NAME_BYTES})`,
+        }
+      } else if (proxied) {
         result = await viaProxy(proxy, req.targetCanisterId, req.method, req.arg, req.cycles, stats)
       } else {
         try {
@@ -136,7 +159,12 @@ export function canisterCaller(
             req.callType === 'query'
               ? await query(conn, req.targetCanisterId, req.method, req.arg, stats)
               : await update(conn, req.targetCanisterId, req.method, req.arg, {}, stats)
-          result = { ok: reply }
+          result =
+            reply.length > MAX_REPLY_BYTES
+              ? {
+                  err: `canister call failed: reply of ${reply.length} bytes is larger than the IC's ${MAX_REPLY_BYTES}`,
+                }
+              : { ok: reply }
         } catch (error) {
           result = { err: `canister call failed: ${toIcError(error).message}` }
         }

@@ -10,7 +10,14 @@
 import { mkdtemp, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
-import { DownloadError, type DownloadFn, createFetchDownload, errorText, statusLine } from './download.js'
+import {
+  DownloadError,
+  type DownloadFn,
+  MAX_PLUGIN_BYTES,
+  createFetchDownload,
+  errorText,
+  statusLine,
+} from './download.js'
 import {
   CACHEABLE_SHA256,
   PLUGIN_FILE,
@@ -79,7 +86,7 @@ async function readPathSource(
   progress(`Reading wasm: ${location}`)
   let bytes: Uint8Array
   try {
-    bytes = await readWholeFile(location)
+    bytes = await readWholeFile(location, MAX_PLUGIN_BYTES)
   } catch (error) {
     throw new PluginSourceError(`failed to read wasm file at '${manifestPath}'`, [osErrorText(error)])
   }
@@ -128,18 +135,24 @@ async function resolveUrlSource(
   try {
     const dest = join(staging, PLUGIN_FILE)
     const download = req.download ?? createFetchDownload()
+    let streamed: { sha256: string } | void
     try {
-      await download(parsed.href, dest)
+      streamed = await download(parsed.href, dest)
     } catch (error) {
       throw downloadFailure(error, parsed.href)
     }
+    // Hashed while it streamed: a wrong file is refused before it is read back.
+    if (streamed) {
+      progress('Verifying checksum')
+      checkSha256(expected, streamed.sha256)
+    }
     let bytes: Uint8Array
     try {
-      bytes = await readWholeFile(dest)
+      bytes = await readWholeFile(dest, MAX_PLUGIN_BYTES)
     } catch (error) {
       throw new PluginSourceError('failed to read http response', [errorText(error)])
     }
-    progress('Verifying checksum')
+    if (!streamed) progress('Verifying checksum')
     const sha256 = sha256Hex(bytes)
     checkSha256(expected, sha256)
     const target = entryDir ?? pluginEntryDir(req.cacheDir, sha256)
@@ -184,6 +197,11 @@ function downloadFailure(error: unknown, url: string): PluginSourceError {
     if (error.kind === 'status' && error.status !== undefined)
       return new PluginSourceError(`http request failed: ${statusLine(error.status)}`)
     if (error.kind === 'body') return new PluginSourceError('failed to read http response', [error.message])
+    if (error.kind === 'refused')
+      return new PluginSourceError('failed to fetch wasm file', [
+        `request for url (${url}) refused`,
+        error.message,
+      ])
   }
   return new PluginSourceError('failed to fetch wasm file', [
     `error sending request for url (${url})`,

@@ -3,9 +3,11 @@
 // Templates are cached on disk: by sha256 for the bytes, plus a URL → sha256 index.
 
 import { createHash } from 'node:crypto'
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
+
+import { DownloadError, boundedDownload, fetchOpen } from '../util/bounded-download.js'
 import { ensureDir } from '../util/make-dir.js'
 import type { RecipeDecl } from './manifest.js'
 
@@ -18,9 +20,23 @@ export interface RecipeOptions {
   cacheDir?: string
   /** Base for relative `file://` paths. icp uses its process cwd; we default to the project directory. */
   fileBase?: string
+  /**
+   * `file://` templates only from inside the project directory (links resolved). The Action sets it: a
+   * pull request's icp.yaml must not make it read other files on the runner. icp and our CLI read any path.
+   */
+  filesInsideProject?: boolean
 }
 
+/** Largest template, from a file or a download (counted after any content decoding). */
 export const MAX_TEMPLATE_BYTES = 1024 * 1024
+/** Largest rendered text (what is then parsed as build and sync steps). */
+export const MAX_RENDERED_CHARS = 1024 * 1024
+/**
+ * Characters a render may produce in all, counting every piece each block adds to its buffer (a nested
+ * block's text counts once per level). Bounds helpers such as `each` and `replace` that multiply text.
+ */
+export const MAX_RENDER_WORK_CHARS = 16 * 1024 * 1024
+/** For the whole download, redirects included. */
 const FETCH_TIMEOUT_MS = 30_000
 
 export class RecipeError extends Error {
@@ -65,13 +81,10 @@ export async function fetchTemplate(
   const s = decl.source
   if ('file' in s) {
     const path = isAbsolute(s.file) ? s.file : resolve(opts.fileBase ?? projectDir, s.file)
-    let bytes: Buffer
-    try {
-      bytes = readFileSync(path)
-    } catch (err) {
-      throw new RecipeError('failed to read local recipe template file', [(err as Error).message])
+    return {
+      ...verified(readTemplateFile(path, projectDir, opts.filesInsideProject ?? false), decl.sha256),
+      cacheHit: false,
     }
-    return { ...verified(bytes, decl.sha256), cacheHit: false }
   }
   let url: string
   if ('url' in s) url = s.url
@@ -91,6 +104,32 @@ export async function fetchTemplate(
     return { ...result, cacheHit: false }
   }
   return { ...result, cacheHit: false, commit: store }
+}
+
+function readTemplateFile(path: string, projectDir: string, insideProject: boolean): Buffer {
+  const fail = (why: string): never => {
+    throw new RecipeError('failed to read local recipe template file', [why])
+  }
+  let real: string
+  try {
+    real = realpathSync(path)
+    if (insideProject) {
+      const inside = relative(realpathSync(projectDir), real)
+      if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+        fail(
+          `${JSON.stringify(path)} is outside the project directory; the Action reads file:// recipe templates only from inside it`,
+        )
+    }
+    const stat = statSync(real)
+    // A device or a pipe (/dev/zero) would be read forever.
+    if (!stat.isFile()) fail(`${JSON.stringify(path)} is not a regular file`)
+    if (stat.size > MAX_TEMPLATE_BYTES)
+      fail(`${JSON.stringify(path)} has ${stat.size} bytes, more than the ${MAX_TEMPLATE_BYTES}-byte limit`)
+    return readFileSync(real)
+  } catch (err) {
+    if (err instanceof RecipeError) throw err
+    return fail((err as Error).message)
+  }
 }
 
 function verified(bytes: Uint8Array, expected: string | undefined): { text: string; sha256: string } {
@@ -131,15 +170,30 @@ async function download(url: string, fetchBytes: FetchBytes): Promise<Uint8Array
   return response.body
 }
 
-/** Node's fetch with a timeout and a size cap. */
+/**
+ * Node's fetch, bounded (util/bounded-download.ts): MAX_TEMPLATE_BYTES counted after decoding (a
+ * compressed body cannot expand past it), one deadline, redirects checked hop by hop.
+ */
 export const defaultFetch: FetchBytes = async (url) => {
-  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' })
-  const length = Number(response.headers.get('content-length') ?? '0')
-  if (length > MAX_TEMPLATE_BYTES) {
-    await response.body?.cancel()
-    throw new Error(`response is ${length} bytes, more than ${MAX_TEMPLATE_BYTES}`)
+  const chunks: Uint8Array[] = []
+  try {
+    await boundedDownload(
+      url,
+      { write: (chunk) => void chunks.push(chunk), reset: () => void chunks.splice(0) },
+      {
+        open: fetchOpen(),
+        maxBytes: MAX_TEMPLATE_BYTES,
+        deadlineMs: FETCH_TIMEOUT_MS,
+        what: 'recipe template',
+      },
+    )
+  } catch (err) {
+    // A status is the caller's to word (icp's "returned '404' status-code").
+    if (err instanceof DownloadError && err.kind === 'status' && err.status !== undefined)
+      return { status: err.status, body: new Uint8Array() }
+    throw err
   }
-  return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) }
+  return { status: 200, body: Buffer.concat(chunks) }
 }
 
 class TemplateCache {
@@ -187,8 +241,13 @@ function readOrUndefined(path: string): Buffer | undefined {
 function writeAtomic(path: string, bytes: Uint8Array): void {
   ensureDir(join(path, '..'))
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
-  writeFileSync(tmp, bytes)
-  renameSync(tmp, path)
+  try {
+    writeFileSync(tmp, bytes)
+    renameSync(tmp, path)
+  } catch (err) {
+    rmSync(tmp, { force: true })
+    throw err
+  }
 }
 
 /** Render like icp (handlebars-rust): strict, no escaping, `replace "from" "to" value`, `_ = {canister:
@@ -202,10 +261,25 @@ export async function renderTemplate(
   // Loaded only by projects that use recipes (~15 ms of start-up otherwise).
   const { default: Handlebars } = await import('handlebars')
   const hb = Handlebars.create()
+  countOutput(hb)
+  let produced = 0
+  const count = (piece: unknown): string => {
+    const text = typeof piece === 'string' ? piece : String(piece)
+    produced += text.length
+    if (produced > MAX_RENDER_WORK_CHARS)
+      throw new Error(`the template produces more than ${MAX_RENDER_WORK_CHARS} characters`)
+    return text
+  }
   hb.registerHelper('replace', (from: unknown, to: unknown, value: unknown) => {
     const text = display(value)
     const needle = display(from)
     const with_ = display(to)
+    // Known before it is built: ten nested replaces of a short text once exhausted the heap.
+    const chars = [...text].length
+    const hits = needle === '' ? chars + 1 : text.split(needle).length - 1
+    const size = text.length + hits * (with_.length - needle.length)
+    if (size > MAX_RENDERED_CHARS)
+      throw new Error(`replace would produce ${size} characters, more than ${MAX_RENDERED_CHARS}`)
     // Rust's str::replace with an empty pattern inserts at every char boundary, both ends included.
     return needle === '' ? with_ + [...text].join(with_) + with_ : text.split(needle).join(with_)
   })
@@ -250,11 +324,50 @@ export async function renderTemplate(
     ...configuration,
     _: rustJsonObject({ canister: rustJsonObject({ name: canisterName }) }),
   }
+  let rendered: string
   try {
-    return hb.compile(template, { strict: true, noEscape: true })(context)
+    rendered = hb.compile(template, { strict: true, noEscape: true })(context, {
+      data: { [COUNT_KEY]: count },
+    })
   } catch (err) {
-    throw new RecipeError('failed to render', [(err as Error).message.split('\n')[0]!])
+    throw new RecipeError('failed to render', [(err as Error).message.split('\n')[0]!.slice(0, 300)])
   }
+  if (rendered.length > MAX_RENDERED_CHARS)
+    throw new RecipeError('failed to render', [
+      `the rendered text has ${rendered.length} characters, more than ${MAX_RENDERED_CHARS}`,
+    ])
+  return rendered
+}
+
+/** Where in the render's `data` (which every nested program receives) the output counter sits. */
+const COUNT_KEY = 'icp-sync: count'
+
+/** The part of a Handlebars environment this needs (its typings do not declare JavaScriptCompiler). */
+type HandlebarsEnv = { JavaScriptCompiler: unknown }
+
+/**
+ * Makes every piece a template appends to its output (text, values, block results, in every nested
+ * program) pass through the counter in `data[COUNT_KEY]` first, so a render is stopped as soon as it has produced too much,
+ * rather than after the heap is gone.
+ */
+function countOutput(env: object): void {
+  const hb = env as HandlebarsEnv
+  type Compiler = { appendToBuffer(source: unknown, location: unknown, explicit: unknown): unknown }
+  const Base = hb.JavaScriptCompiler as unknown as {
+    prototype: Compiler
+    apply(self: unknown, args: unknown): void
+  }
+  function Counting(this: unknown, ...args: unknown[]) {
+    Base.apply(this, args)
+  }
+  Counting.prototype = Object.create(Base.prototype) as Compiler & { compiler: unknown }
+  ;(Counting.prototype as { compiler: unknown }).compiler = Counting
+  Counting.prototype.appendToBuffer = function (source: unknown, location: unknown, explicit: unknown) {
+    const pieces = Array.isArray(source) ? source : [source]
+    const counted = [`data[${JSON.stringify(COUNT_KEY)}](`, ...pieces, ')']
+    return Base.prototype.appendToBuffer.call(this, counted, location, explicit)
+  }
+  hb.JavaScriptCompiler = Counting
 }
 
 function display(value: unknown): string {

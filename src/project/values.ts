@@ -76,8 +76,17 @@ export function unexpected(node: YNode | null): string {
       // serde's Unexpected::Float keeps a decimal point on integral values.
       return `floating point \`${rustFloat(r.value)}${Number.isInteger(r.value) ? '.0' : ''}\``
     case 'string':
-      return `string ${JSON.stringify(r.value)}`
+      return `string ${quoteExcerpt(r.value)}`
   }
+}
+
+/** Longest string an error quotes whole; longer ones are quoted in part (a whole file once was). */
+const QUOTED_CHARS = 120
+
+/** A string as serde quotes it, escaped; past QUOTED_CHARS only its start and its length. */
+export function quoteExcerpt(value: string): string {
+  if (value.length <= QUOTED_CHARS) return JSON.stringify(value)
+  return `${JSON.stringify(value.slice(0, QUOTED_CHARS))}… (${value.length} characters)`
 }
 
 /** Rust's `f64` Display: no exponent, integral values without a fraction, `inf`/`NaN`. */

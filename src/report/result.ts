@@ -1,5 +1,6 @@
 import type { CallRecord } from '../ic/index.js'
 import type { SourcePosition } from '../project/errors.js'
+import { clipText } from '../util/clip.js'
 
 // The result of one sync run: what the `result` output, the CLI's --json, the job summary and the
 // exit code are all made from. Plain data, JSON-serialisable.
@@ -40,7 +41,9 @@ export interface StepResult {
   position?: SourcePosition
   plugin?: PluginInfo
   calls: number
+  /** The first and last calls (report/call-trace.ts); `callTraceOmitted` counts those in between. */
   callTrace: CallTraceEntry[]
+  callTraceOmitted?: number
   /** Plugin stderr lines icp prints after success as `[<canister>] <line>`. */
   persistentStderr: string[]
   /** The step's captured lines (bounded), for the failure dump. */
@@ -77,6 +80,19 @@ export function failedCanistersMessage(names: string[]): string {
   return `Canister(s) [${names.map((name) => JSON.stringify(name)).join(', ')}] failed to sync.`
 }
 
+/**
+ * Longest message or cause an ErrorInfo keeps. Errors quote what plugins, canisters and remotes sent;
+ * the report (summary, result, annotations) must stay bounded whatever that was.
+ */
+export const ERROR_TEXT_CHARS = 8000
+/** Causes kept after the message (icp's chains are a handful deep). */
+const MAX_CAUSES = 20
+
+/** An error chain as kept in a result: each part cut to ERROR_TEXT_CHARS, at most MAX_CAUSES causes. */
+export function boundedChain(parts: string[]): string[] {
+  return parts.slice(0, MAX_CAUSES + 1).map((part) => clipText(part, ERROR_TEXT_CHARS))
+}
+
 /** Turns anything thrown into an ErrorInfo, following `cause` links. */
 export function errorInfo(error: unknown, kind?: string): ErrorInfo {
   const chain: string[] = []
@@ -95,7 +111,7 @@ export function errorInfo(error: unknown, kind?: string): ErrorInfo {
       break
     }
   }
-  const [message = 'unknown error', ...causes] = chain
+  const [message = 'unknown error', ...causes] = boundedChain(chain)
   return { message, causes, ...(kind ? { kind } : {}), ...(position ? { position } : {}) }
 }
 
