@@ -4,6 +4,8 @@ import { join } from 'node:path'
 
 import * as core from '@actions/core'
 
+import { unsupportedPlatform } from '../platform.js'
+import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
 import { runSync } from '../sync.js'
 import { annotateError } from './annotations.js'
@@ -12,13 +14,17 @@ import { ActionsCache } from './cache.js'
 import { createToolCacheDownload } from './download.js'
 import { getInputs, identitySecrets } from './inputs.js'
 import { actionObserver } from './observer.js'
+import { cacheHitOutput, canisterIdsOutput } from './outputs.js'
 import { renderSummary } from './summary.js'
 
-export async function run(): Promise<void> {
+/** The Action. `platform` is a parameter so the Windows refusal can be tested on any machine. */
+export async function run(platform: NodeJS.Platform = process.platform): Promise<void> {
   const fail = (message: string): never => {
     core.setFailed(message)
     process.exit(1)
   }
+  const refused = unsupportedPlatform(platform, 'action')
+  if (refused) fail(refused)
   process.on('unhandledRejection', (reason) =>
     fail(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`),
   )
@@ -28,6 +34,9 @@ export async function run(): Promise<void> {
   try {
     const options = getInputs()
     secrets = identitySecrets(options.identityPem ?? '', options.identityPassword ?? '')
+    // Debug lines are built only under RUNNER_DEBUG (a re-run with debug logging), and redacted too.
+    const debug = core.isDebug() ? (line: string) => core.debug(redact(line, secrets)) : undefined
+    if (debug) optionsDebugLines(options).forEach(debug)
     // The same absolute path in every run: the Actions cache hashes it into each entry's version.
     const cacheDir = join(process.env.RUNNER_TEMP ?? process.cwd(), 'icp-sync-cache')
     const actionsCache = await ActionsCache.open({
@@ -35,23 +44,34 @@ export async function run(): Promise<void> {
       transpileCacheDir: join(cacheDir, 'transpiled'),
       enabled: options.cache,
     })
+    debug?.(`cache dir: ${cacheDir}; Actions cache: ${actionsCache.available ? 'available' : 'not used'}`)
+    const observer = actionObserver(options.parallel, (text) => redact(text, secrets))
     const result = await runSync(options, {
-      observer: actionObserver(options.parallel, (text) => redact(text, secrets)),
+      observer: debug ? withStepDebug(observer, debug) : observer,
       cacheDir,
       download: createToolCacheDownload(),
       caches: actionsCache.available
         ? {
-            restorePlugins: (shas) => actionsCache.restorePlugins(shas),
-            restoreTranspiled: (keys) => actionsCache.restoreTranspiled(keys),
+            restorePlugins: (shas) =>
+              traced(debug, 'restore plugins', shas, actionsCache.restorePlugins(shas)),
+            restoreTranspiled: (keys) =>
+              traced(debug, 'restore transpiled', keys, actionsCache.restoreTranspiled(keys)),
             save: (shas, keys) =>
-              Promise.all([actionsCache.savePlugins(shas), actionsCache.saveTranspiled(keys)]),
+              traced(
+                debug,
+                'save',
+                [...shas, ...keys],
+                Promise.all([actionsCache.savePlugins(shas), actionsCache.saveTranspiled(keys)]),
+              ),
           }
         : undefined,
       processEnv: process.env,
       identitySource: "input 'identity-pem'",
     })
+    if (debug) resultDebugLines(result).forEach(debug)
     await publish(result, options.summary, secrets)
   } catch (error) {
+    if (core.isDebug() && error instanceof Error && error.stack) core.debug(redact(error.stack, secrets))
     core.setFailed(redact(error instanceof Error ? error.message : String(error), secrets))
   }
   // Agents, sockets and workers must not keep the runner's Node alive.
@@ -63,12 +83,31 @@ async function publish(result: SyncResult, summary: boolean, secrets: string[]):
   core.setOutput('result', redact(resultOutputJson(result), secrets))
   core.setOutput('synced', result.synced.join(','))
   core.setOutput('failed', result.failed.join(','))
+  core.setOutput('canister-ids', canisterIdsOutput(result))
+  core.setOutput('cache-hit', cacheHitOutput(result))
   if (summary && process.env.GITHUB_STEP_SUMMARY) {
     await core.summary.addRaw(redact(renderSummary(result), secrets)).write()
   }
   if (result.error)
     process.exitCode = 1 // already annotated above, with its position
   else if (result.failed.length > 0) core.setFailed(failedCanistersMessage(result.failed))
+}
+
+/** An Actions cache operation, with what it was asked and what it answered as debug lines. */
+async function traced<T>(
+  debug: ((line: string) => void) | undefined,
+  what: string,
+  keys: string[],
+  operation: Promise<T>,
+): Promise<T> {
+  if (!debug) return operation
+  const started = performance.now()
+  debug(`Actions cache: ${what}: ${keys.join(', ') || '(nothing)'}`)
+  const answer = await operation
+  debug(
+    `Actions cache: ${what} took ${Math.round(performance.now() - started)} ms: ${JSON.stringify(answer)}`,
+  )
+  return answer
 }
 
 /**
