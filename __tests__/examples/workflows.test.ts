@@ -130,13 +130,19 @@ function icpCommands(script: string): string[][] {
   return commands
 }
 
-/** Shell words up to the end of the command (null marks it); expansions become 'x'. */
+/**
+ * What an expansion or a placeholder stands for: a valid principal (the management canister's), since
+ * icp parses principal arguments as it reads them, and any name or path accepts it too.
+ */
+const PLACEHOLDER = 'aaaaa-aa'
+
+/** Shell words up to the end of the command (null marks it); expansions become PLACEHOLDER. */
 function* shellWords(text: string): Generator<string | null> {
   const re = /\s*(?:(&&|\|\||[;|)]|\d?>>?|<(?![\w-]+>))|((?:'[^']*'|"[^"]*"|[^\s'";|&)<>]|<[\w-]+>)+))/y
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m[1] !== undefined) return yield null
     const word = m[2]!
-    yield /\$|<[\w-]+>/.test(word) ? 'x' : word.replace(/'([^']*)'|"([^"]*)"/g, '$1$2')
+    yield /\$|<[\w-]+>/.test(word) ? PLACEHOLDER : word.replace(/'([^']*)'|"([^"]*)"/g, '$1$2')
   }
 }
 
@@ -253,6 +259,26 @@ describe('workflows', () => {
   })
 })
 
+describe("the README's first workflow", () => {
+  const block = /^```yaml\n(name: [\s\S]*?^jobs:[\s\S]*?)^```$/m.exec(read('README.md'))?.[1] ?? ''
+  // The placeholder owner is the README's own: the examples use `your-org`.
+  const text = block.replaceAll('<owner>/icp-sync-action@', 'your-org/icp-sync-action@')
+
+  test('is a complete, valid workflow: schema, actionlint, current majors, declared inputs', async () => {
+    expect(block).toContain('uses: <owner>/icp-sync-action@v0')
+    expect(validateWorkflow(text).errors).toEqual([])
+    expect(await actionlint(text, 'README.md')).toEqual([])
+    const workflow = parse(text) as Workflow & { permissions: unknown }
+    expect(usesProblems(workflow)).toEqual([])
+    expect(inputProblems(workflow)).toEqual([])
+    expect(workflow.permissions).toEqual({ contents: 'read' })
+    expect(workflow.jobs.sync!.steps![0]).toEqual({
+      uses: 'actions/checkout@v7',
+      with: { 'persist-credentials': false },
+    })
+  })
+})
+
 describe('example workflows', () => {
   test.each(EXAMPLE_FILES)('%s uses the Action with declared inputs and known environments', async (file) => {
     const workflow = parse(read(`${EXAMPLES}/${file}`)) as Workflow
@@ -303,12 +329,17 @@ describe('icp command lines in the examples and the README', () => {
     const lines = commands.map(({ args }) => args.join(' '))
     expect(lines).toEqual(
       expect.arrayContaining([
-        'identity import ci --from-pem x --storage plaintext',
+        `identity import ci --from-pem ${PLACEHOLDER} --storage plaintext`,
         'build -e ic',
-        'canister install x -e ic --mode upgrade --yes',
+        `canister install ${PLACEHOLDER} -e ic --mode upgrade --yes`,
       ]),
     )
-    expect(lines.some((l) => l.startsWith('identity export '))).toBe(true)
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'identity export ci-sync',
+        `canister settings update backend --add-controller ${PLACEHOLDER} -e staging`,
+      ]),
+    )
   })
 
   test('icp 1.5.0 parses every one of them', () => {
@@ -322,7 +353,16 @@ describe('icp command lines in the examples and the README', () => {
     const [args] = icpCommands(
       'icp identity import ci --from-pem "$RUNNER_TEMP/id.pem" --storage plaintext --force',
     )
-    expect(args).toEqual(['identity', 'import', 'ci', '--from-pem', 'x', '--storage', 'plaintext', '--force'])
+    expect(args).toEqual([
+      'identity',
+      'import',
+      'ci',
+      '--from-pem',
+      PLACEHOLDER,
+      '--storage',
+      'plaintext',
+      '--force',
+    ])
     expect(icpRefusal(args!)).toBe("error: unexpected argument '--force' found")
     expect(icpRefusal(['canister', 'install', 'x', '--mode', 'upgrayed'])).toMatch(/invalid value 'upgrayed'/)
     expect(icpRefusal(['identitty', 'list'])).toMatch(/unrecognized subcommand 'identitty'/)
@@ -339,10 +379,10 @@ describe('icp command lines in the examples and the README', () => {
         ].join('\n'),
       ),
     ).toEqual([
-      ['canister', 'install', 'x', '-e', 'ic'],
+      ['canister', 'install', PLACEHOLDER, '-e', 'ic'],
       ['identity', 'export', 'ci-sync'],
       ['identity', 'principal', '--identity', 'ci-sync'],
-      ['canister', 'settings', 'update', 'backend', '--add-controller', 'x', '-e', 'ic'],
+      ['canister', 'settings', 'update', 'backend', '--add-controller', PLACEHOLDER, '-e', 'ic'],
       ['--version'],
     ])
   })
