@@ -17,13 +17,12 @@ import { actionObserver } from './observer.js'
 import { cacheHitOutput, canisterIdsOutput } from './outputs.js'
 import { renderSummary } from './summary.js'
 
-/** The Action. `platform` is a parameter so the Windows refusal can be tested on any machine. */
-export async function run(platform: NodeJS.Platform = process.platform): Promise<void> {
+export async function run(): Promise<void> {
   const fail = (message: string): never => {
     core.setFailed(message)
     process.exit(1)
   }
-  const refused = unsupportedPlatform(platform, 'action')
+  const refused = unsupportedPlatform(process.platform, 'action')
   if (refused) fail(refused)
   process.on('unhandledRejection', (reason) =>
     fail(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`),
