@@ -63,8 +63,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = parsed.options!
   if (debugging) optionsDebugLines(options).forEach(debug)
+  // Debug lines would break the live view's redraw: --debug prints plain lines.
   const observer =
-    process.stderr.isTTY && !process.env.CI ? ttyObserver(process.stderr) : plainObserver(process.stderr)
+    process.stderr.isTTY && !process.env.CI && !debugging
+      ? ttyObserver(process.stderr)
+      : plainObserver(process.stderr)
   const result = await runSync(options, {
     observer: debugging ? withStepDebug(observer, debug) : observer,
     cacheDir: parsed.cacheDir,
