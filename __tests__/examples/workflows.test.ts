@@ -211,6 +211,29 @@ describe('workflows', () => {
     )
   })
 
+  test("the macOS job's test files exist and use none of the linux-x64-only tools", () => {
+    const ci = parse(read('.github/workflows/ci.yml')) as Workflow
+    const jest = ci.jobs.macos!.steps!.find((s) => s.run?.includes('jest.js'))!.run!
+    const paths = jest.split(/\s+/).filter((w) => w.startsWith('build/__tests__/'))
+    expect(paths.length).toBeGreaterThan(5)
+    const files = paths.flatMap((p) => {
+      const source = p.replace(/^build\//, '').replace(/\.js$/, '.ts')
+      return source.endsWith('.ts')
+        ? [source]
+        : readdirSync(join(REPO_ROOT, source)).map((f) => `${source}/${f}`)
+    })
+    for (const file of files) {
+      // The helpers that run icp-cli or Node 24 from their linux-x64 packages, or the bundled Action.
+      expect({
+        file,
+        imports: read(file).match(/helpers\/(icp|icp-oracle|runner|e2e-project)\.js|NODE24/g),
+      }).toEqual({
+        file,
+        imports: null,
+      })
+    }
+  })
+
   test('dependabot updates npm and the actions, each as one grouped pull request', () => {
     const config = parse(read('.github/dependabot.yml')) as {
       version: number
