@@ -5,7 +5,7 @@
 // canister of the environment, as icp does), then the shard takes its share.
 
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { OptionError } from './options.js'
 import { ManifestError } from './project/errors.js'
 import { idsFile, readIdsFile } from './project/ids.js'
@@ -51,10 +51,20 @@ export function planSync(project: Project, req: PlanRequest): SyncPlan {
   }
   for (const name of targets) {
     if (canisterIds[name] === undefined) {
+      // icp's two links, then how to give the ID: the mapping file (committed, for a connected network)
+      // or the canister-ids input / --canister-ids, which win over it.
+      const mapping = relative(project.dir, file)
+      const fromFile =
+        network.mode === 'connected'
+          ? `commit its ID to ${mapping}`
+          : `deploy it with icp (which records its ID in ${mapping})`
       throw new ManifestError(
-        `failed to lookup canister ID for canister '${name}' in environment '${env.name}': could not find ID for canister '${name}' in environment '${env.name}'`,
+        `failed to lookup canister ID for canister '${name}' in environment '${env.name}'`,
         { file },
-        [`failed to lookup canister ID for canister '${name}' in environment '${env.name}'`],
+        [
+          `could not find ID for canister '${name}' in environment '${env.name}': ${fromFile}, or pass it ` +
+            `with canister-ids (the Action's input, the CLI's --canister-ids), e.g. {"${name}": "<principal>"}`,
+        ],
       )
     }
   }

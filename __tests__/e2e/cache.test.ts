@@ -79,6 +79,7 @@ describe('plugins kept in the Actions cache', () => {
     const first = await sync(projectDir, cacheService.env())
     expect(first.status).toBe(0)
     expect(http.requests('/seed.wasm')).toBe(1)
+    expect(first.outputs['cache-hit']).toBe('false')
     // Plugin bytes only: generated JavaScript never crosses runs.
     expect(cacheService.keys()).toEqual([`icp-sync-plugin-${sha}`])
     expect(first.result.canisters[0]!.steps[0]!.plugin).toMatchObject({
@@ -89,6 +90,7 @@ describe('plugins kept in the Actions cache', () => {
     const second = await sync(projectDir, cacheService.env())
     expect(second.status).toBe(0)
     expect(http.requests('/seed.wasm')).toBe(1) // served from the restored cache
+    expect(second.outputs['cache-hit']).toBe('true')
     expect(second.result.canisters[0]!.steps[0]!.plugin).toMatchObject({
       downloadCacheHit: true,
       transpileCacheHit: false,

@@ -88,7 +88,13 @@ describe('names and IDs, as icp sync checks them', () => {
     const err = planError(project, { environment: 'ci', canisters: [] })
     const icp = runIcp(['sync', '-e', 'ci', '--identity', 'anonymous'], dir)
     expect(icp.code).not.toBe(0)
-    expect(err.message).toBe(icpErrorChain(icp.stderr).join(': '))
+    // icp's two links, each once; the inner one then says how to provide the ID.
+    const [outer, inner] = icpErrorChain(icp.stderr)
+    expect(err.message).toBe(outer)
+    expect(err.causes).toHaveLength(1)
+    expect(err.causes[0]).toContain(
+      `${inner}: commit its ID to .icp/data/mappings/ci.ids.json, or pass it with canister-ids`,
+    )
     expect(err.message).toContain("canister 'two'")
     expect(err.file).toBe(idsFile(dir, 'ci', 'connected'))
   })

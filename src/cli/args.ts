@@ -41,6 +41,8 @@ options:
       --shard <i/n>                 sync only this share of the canisters
       --cache-dir <dir>             plugin, transpile, recipe and V8 code caches (default: $ICP_SYNC_CACHE_DIR, else $XDG_CACHE_HOME/icp-sync or ~/.cache/icp-sync)
       --json                        print the result as JSON on stdout
+      --debug                       more detail on stderr: the options, each step's cache use and timings, the plan, whole error chains
+  -V, --version                     print icp-sync's version
   -h, --help`
 
 export class UsageError extends Error {}
@@ -50,9 +52,10 @@ export function parseCli(
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
 ): {
-  command: 'sync' | 'inspect' | 'help'
+  command: 'sync' | 'inspect' | 'help' | 'version'
   options?: SyncOptions
   json: boolean
+  debug?: boolean
   cacheDir: string
   file?: string
 } {
@@ -77,14 +80,18 @@ export function parseCli(
       'cache-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
+      debug: { type: 'boolean', default: false },
     },
   })
   const cacheDir = values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(env)
   if (values.help) return { command: 'help', json: false, cacheDir }
+  if (values.version) return { command: 'version', json: false, cacheDir }
+  const debug = values.debug ?? false
   const [first, ...rest] = positionals
   if (first === 'inspect') {
     if (rest.length !== 1) throw new UsageError('inspect takes exactly one plugin file')
-    return { command: 'inspect', file: rest[0], json: false, cacheDir }
+    return { command: 'inspect', file: rest[0], json: false, cacheDir, debug }
   }
   const names = first === 'sync' ? rest : positionals
 
@@ -144,7 +151,7 @@ export function parseCli(
     summary: false,
     shard,
   }
-  return { command: 'sync', options, json: values.json ?? false, cacheDir }
+  return { command: 'sync', options, json: values.json ?? false, cacheDir, debug }
 }
 
 function readSecretFile(flag: string, file: string): string {

@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { USAGE, parseCli } from './args.js'
+import { unsupportedPlatform } from '../platform.js'
 import { createFetchDownload } from '../plugin/download.js'
 import { transpilePlugin } from '../plugin/transpile.js'
+import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
 import { plainObserver, ttyObserver } from '../report/terminal.js'
 import { closingError } from '../report/text.js'
 import { runSync } from '../sync.js'
@@ -22,6 +24,13 @@ async function inspect(file: string, cacheDir: string): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n')
 }
 
+/** package.json's version, compiled in by scripts/bundle.mjs; the unbundled build (tests) has none. */
+declare const __ICP_SYNC_VERSION__: string | undefined
+const VERSION = typeof __ICP_SYNC_VERSION__ === 'string' ? __ICP_SYNC_VERSION__ : '(unbundled)'
+
+let debugging = false
+const debug = (line: string): void => void process.stderr.write(`debug: ${line}\n`)
+
 async function main(argv: string[]): Promise<number> {
   let parsed
   try {
@@ -34,15 +43,33 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return 0
   }
+  if (parsed.command === 'version') {
+    process.stdout.write(`icp-sync ${VERSION}\n`)
+    return 0
+  }
+  const refused = unsupportedPlatform(process.platform, 'cli')
+  if (refused) {
+    process.stderr.write(`Error: ${refused}\n`)
+    return 1
+  }
+  debugging = parsed.debug ?? false
+  if (debugging)
+    debug(
+      `icp-sync ${VERSION} on Node ${process.version} (${process.platform}-${process.arch}); cache dir ${parsed.cacheDir}`,
+    )
   if (parsed.command === 'inspect') {
     await inspect(parsed.file!, parsed.cacheDir)
     return 0
   }
   const options = parsed.options!
+  if (debugging) optionsDebugLines(options).forEach(debug)
+  // Debug lines would break the live view's redraw: --debug prints plain lines.
   const observer =
-    process.stderr.isTTY && !process.env.CI ? ttyObserver(process.stderr) : plainObserver(process.stderr)
+    process.stderr.isTTY && !process.env.CI && !debugging
+      ? ttyObserver(process.stderr)
+      : plainObserver(process.stderr)
   const result = await runSync(options, {
-    observer,
+    observer: debugging ? withStepDebug(observer, debug) : observer,
     cacheDir: parsed.cacheDir,
     download: createFetchDownload(),
     processEnv: process.env,
@@ -53,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise<void>((resolve) =>
       process.stdout.write(JSON.stringify(result, null, 2) + '\n', () => resolve()),
     )
+  if (debugging) resultDebugLines(result).forEach(debug)
   const closing = closingError(result)
   if (closing) {
     process.stderr.write(`Error: ${closing}\n`)
@@ -64,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (debugging && error instanceof Error && error.stack) debug(error.stack)
     process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`)
     process.exit(1)
   },
