@@ -150,8 +150,8 @@ export async function managementCall(engine: Engine, inv: Invocation): Promise<O
         const { canister_id } = decode<{ canister_id: Principal }>(CanisterIdRecordT)
         const c = target(engine, canister_id)
         if ('reject' in c) return c
-        if (!engine.isController(c, caller) && !visibleTo(c.settings.statusVisibility, caller))
-          return fail(rejects.notController(c.idText, method))
+        if (!engine.isController(c, caller) && !engine.statusVisibleTo(c, caller))
+          return fail(rejects.invalidController(c.idText, c.controllers.map(principalToText), principalToText(caller)))
         return ok([CanisterStatusResultT], [statusOf(engine, c)])
       }
       case 'update_settings': {
@@ -235,11 +235,13 @@ function controlled(
 ): CanisterRecord | { reject: Reject } {
   const c = target(engine, id)
   if ('reject' in c) return c
-  if (!engine.isController(c, caller)) return { reject: rejects.notController(c.idText, method) }
+  // Ingress from a non-controller stops at the ingress filter (server.ts); a canister gets execution's text.
+  if (!engine.isController(c, caller))
+    return { reject: rejects.invalidController(c.idText, c.controllers.map(principalToText), principalToText(caller)) }
   return c
 }
 
-function visibleTo(v: Visibility, caller: Uint8Array): boolean {
+export function visibleTo(v: Visibility, caller: Uint8Array): boolean {
   if ('public' in v) return true
   if ('allowed_viewers' in v)
     return v.allowed_viewers.some((p) => Buffer.compare(Buffer.from(p), Buffer.from(caller)) === 0)
