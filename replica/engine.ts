@@ -97,6 +97,8 @@ export class Engine {
   private inflight = 0
   private lastSweepMs = 0
   private lastTimeNs = 0n
+  /** HTTP requests received on /api/ (refused ones included). */
+  apiRequests = 0
   /** Number of BLS signatures made (one per certification round). */
   rounds = 0
   private roundMs = 0
@@ -536,12 +538,16 @@ export class Engine {
    * public key, its canister ranges (the canister's shard only, or all shards) and `/time`. Cached
    * for a minute; `forgedDelegation` signs it with the subnet's own key instead of the root key.
    */
-  private delegation(subnet: Subnet, canister?: Uint8Array): { subnet_id: Uint8Array; certificate: Uint8Array } {
+  private delegation(
+    subnet: Subnet,
+    canister?: Uint8Array,
+  ): { subnet_id: Uint8Array; certificate: Uint8Array } {
     const paths = [[L('subnet'), subnet.id, L('public_key')], ...this.topology.rangePaths(subnet, canister)]
     const key = `${subnet.index}|${paths.map((p) => p.map(toHex).join('/')).join(',')}`
     const cached = this.delegations.get(key)
     const wall = Date.now()
-    if (cached && wall - cached.madeMs < 60_000) return { subnet_id: subnet.id, certificate: cached.certificate }
+    if (cached && wall - cached.madeMs < 60_000)
+      return { subnet_id: subnet.id, certificate: cached.certificate }
     this.nnsTree.set([L('time')], leb128(this.nowNs()))
     const tree = this.nnsTree.witness([...paths, [L('time')]])
     const signer = this.faults.forgedDelegation ? subnet.keys : this.topology.root.keys

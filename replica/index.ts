@@ -66,6 +66,8 @@ export interface Replica {
   timeNs(): bigint
   /** Number of BLS certificate signatures made so far (one per certification round). */
   certificationRounds(): number
+  /** HTTP requests received on /api/ so far, refused ones included. */
+  requestCount(): number
 }
 
 export const DEFAULT_SEED = 'icp-sync-action'
@@ -117,5 +119,6 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
     },
     timeNs: () => engine.nowNs(),
     certificationRounds: () => engine.rounds,
+    requestCount: () => engine.apiRequests,
   }
 }

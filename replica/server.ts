@@ -73,6 +73,7 @@ async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse)
   const path = url.pathname
   const f = engine.faults
   if (path.startsWith('/api/')) {
+    engine.apiRequests++
     if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs))
     if (f.dropConnection && matches(f.dropConnection.path, path)) {
       if (f.dropConnection.times !== undefined && --f.dropConnection.times <= 0) delete f.dropConnection

@@ -54,11 +54,24 @@ export class Topology {
     this.subnets.push(this.subnet(0, root, 0, SUBNET_SPAN - 1, FIRST_SHARD))
     for (let k = 1; k <= apps; k++)
       this.subnets.push(
-        this.subnet(k, deriveAppSubnetKeys(seed, k), k * SUBNET_SPAN, (k + 1) * SUBNET_SPAN - 1, k * SUBNET_SPAN + FIRST_SHARD),
+        this.subnet(
+          k,
+          deriveAppSubnetKeys(seed, k),
+          k * SUBNET_SPAN,
+          (k + 1) * SUBNET_SPAN - 1,
+          k * SUBNET_SPAN + FIRST_SHARD,
+        ),
       )
   }
 
-  private subnet(index: number, keys: ReplicaKeys, first: number, last: number, next: number, lastHex?: string): Subnet {
+  private subnet(
+    index: number,
+    keys: ReplicaKeys,
+    first: number,
+    last: number,
+    next: number,
+    lastHex?: string,
+  ): Subnet {
     const low = canisterIdFromIndex(first)
     const high = lastHex ? new Uint8Array(Buffer.from(lastHex, 'hex')) : canisterIdFromIndex(last)
     // Three shards in mainnet mode: a small first one, so that created canisters sit in a later shard.
@@ -71,10 +84,23 @@ export class Topology {
               low: canisterIdFromIndex(first + FIRST_SHARD),
               high: canisterIdFromIndex(first + SUBNET_SPAN / 2 - 1),
             },
-            { label: canisterIdFromIndex(first + SUBNET_SPAN / 2), low: canisterIdFromIndex(first + SUBNET_SPAN / 2), high },
+            {
+              label: canisterIdFromIndex(first + SUBNET_SPAN / 2),
+              low: canisterIdFromIndex(first + SUBNET_SPAN / 2),
+              high,
+            },
           ]
         : [{ label: low, low, high }]
-    return { index, keys, id: keys.subnetId, idText: principalToText(keys.subnetId), first, last, nextIndex: next, shards }
+    return {
+      index,
+      keys,
+      id: keys.subnetId,
+      idText: principalToText(keys.subnetId),
+      first,
+      last,
+      nextIndex: next,
+      shards,
+    }
   }
 
   get root(): Subnet {
@@ -87,7 +113,9 @@ export class Topology {
   }
 
   subnetOf(canister: Uint8Array): Subnet | undefined {
-    return this.subnets.find((s) => s.shards.some((r) => cmp(r.low, canister) <= 0 && cmp(canister, r.high) <= 0))
+    return this.subnets.find((s) =>
+      s.shards.some((r) => cmp(r.low, canister) <= 0 && cmp(canister, r.high) <= 0),
+    )
   }
 
   byId(id: Uint8Array): Subnet | undefined {
@@ -116,7 +144,10 @@ export class Topology {
       set([L('subnet'), s.id, L('type')], L(this.mainnet && s.index === 0 ? 'system' : 'application'))
       if (this.sharded)
         for (const shard of s.shards)
-          set([L('canister_ranges'), s.id, shard.label], encodeWithSelfDescribedTag([[shard.low, shard.high]]))
+          set(
+            [L('canister_ranges'), s.id, shard.label],
+            encodeWithSelfDescribedTag([[shard.low, shard.high]]),
+          )
       else
         set(
           [L('subnet'), s.id, L('canister_ranges')],

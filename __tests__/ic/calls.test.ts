@@ -288,6 +288,69 @@ describe('transient failures, retries and an update whose connection is lost', (
     expect(recorder.records[0]).toMatchObject({ attempts: 3 })
   })
 
+  test.each([
+    ['direct', true],
+    ['through the proxy', false],
+  ] as const)(
+    '503 after the replica accepted the update (%s) → the same envelope again, executed exactly once',
+    async (_route, direct) => {
+      const before = await counter()
+      const sent: Buffer[] = []
+      const recording: typeof fetch = async (input, init) => {
+        if (String(input).endsWith('/call')) sent.push(Buffer.from(init!.body as Uint8Array))
+        return fetch(input, init)
+      }
+      const watched = await connect({
+        apiUrl: replica.url,
+        rootKey: replica.rootKeyHex,
+        identity: me,
+        fetchImpl: recording,
+        retry: FAST,
+      })
+      replica.setFaults({ httpError: { status: 503, times: 1, path: /\/call$/, afterAccept: true } })
+      const recorder = createCallRecorder()
+      const outcome = await canisterCaller(watched, { proxy, recorder }).canisterCall(
+        call({ method: 'increment', arg: noArgs(), callType: 'update', direct }),
+      )
+      expect(IDL.decode([IDL.Nat], (outcome as { ok: Uint8Array }).ok)[0]).toBe(before + 1n)
+      expect(await counter()).toBe(before + 1n)
+      expect(ingress('increment')).toHaveLength(1)
+      const outer = ingress(direct ? 'increment' : 'proxy')
+      expect(outer).toHaveLength(1)
+      expect(recorder.records[0]).toMatchObject({ attempts: 2, polled: false, outcome: 'ok' })
+      // The second send is the first envelope, byte for byte (same request id).
+      expect(sent).toHaveLength(2)
+      expect(sent[1]!.equals(sent[0]!)).toBe(true)
+    },
+  )
+
+  test('429 with retry-after (a boundary node’s text) → waits as told, executed exactly once', async () => {
+    const before = await counter()
+    replica.setFaults({ httpError: { status: 429, times: 1, path: /\/call$/, retryAfter: 1 } })
+    const recorder = createCallRecorder()
+    const started = Date.now()
+    const outcome = await canisterCaller(conn, { recorder }).canisterCall(
+      call({ method: 'increment', arg: noArgs(), callType: 'update', direct: true }),
+    )
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
+    expect(IDL.decode([IDL.Nat], (outcome as { ok: Uint8Array }).ok)[0]).toBe(before + 1n)
+    expect(ingress('increment')).toHaveLength(1)
+    expect(recorder.records[0]).toMatchObject({ attempts: 2, outcome: 'ok' })
+  })
+
+  test('429 every time → ic-agent’s text with the boundary node’s body; nothing ran, nothing polled', async () => {
+    replica.setFaults({ httpError: { status: 429, times: 10, path: /\/call$/ } })
+    const recorder = createCallRecorder()
+    const outcome = await canisterCaller(conn, { recorder }).canisterCall(
+      call({ method: 'increment', arg: noArgs(), callType: 'update', direct: true }),
+    )
+    expect(outcome).toEqual({
+      err: 'canister call failed: The replica returned an HTTP Error: Http Error: status 429 Too Many Requests, content type "text/plain; charset=utf-8", content: rate_limited_normal\n',
+    })
+    expect(recorder.records[0]).toMatchObject({ attempts: 4, polled: false })
+    expect(ingress('increment')).toEqual([])
+  })
+
   test('HTTP 400 is final: one attempt, ic-agent’s text', async () => {
     replica.setFaults({ httpError: { status: 400, body: 'bad envelope', times: 5, path: /\/call$/ } })
     const recorder = createCallRecorder()

@@ -38,7 +38,7 @@ export async function signRequest(
   expiryInMs: number,
   clockOffsetMs: number,
 ): Promise<SignedRequest> {
-  const ingressExpiry = Expiry.fromDeltaInMilliseconds(expiryInMs, clockOffsetMs)
+  const ingressExpiry = Expiry.fromDeltaInMilliseconds(Math.round(expiryInMs), Math.round(clockOffsetMs))
   const body: Record<string, unknown> = {
     ...content,
     request_type:
