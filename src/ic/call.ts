@@ -370,19 +370,18 @@ async function deliver(
     try {
       return await sendOnce(conn, effective, request)
     } catch (caught) {
-      if (
-        caught instanceof ClockProblem &&
-        !maybeAccepted &&
-        !clockCorrected &&
-        caught.replicaNowMs !== undefined
-      ) {
-        // Refused for its expiry, so certainly not accepted: correct the clock once, sign afresh.
+      if (caught instanceof ClockProblem && !maybeAccepted && !clockCorrected) {
+        // The expiry was refused, so nothing was accepted: correct the clock once, sign afresh.
         clockCorrected = true
         await conn.clock.correct(caught, (offsetMs) => readReplicaTime(conn, effective, offsetMs))
         request = await sign()
         continue
       }
-      if (caught instanceof ClockProblem) throw conn.clock.failure(caught)
+      if (caught instanceof ClockProblem) {
+        // A re-send refused for its expiry: an earlier send may have got in, so poll for it.
+        if (maybeAccepted) return { poll: request, why: caught.message }
+        throw conn.clock.failure(caught)
+      }
       if (!(caught instanceof IcError) || caught.delivery === 'answered') throw caught
       last = caught
       if (caught.delivery === 'unknown') maybeAccepted = true
