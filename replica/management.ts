@@ -229,11 +229,7 @@ function target(engine: Engine, id: Principal): CanisterRecord | { reject: Rejec
   return engine.canister(bytesOf(id)) ?? { reject: rejects.canisterNotFound(id.toText()) }
 }
 
-function controlled(
-  engine: Engine,
-  id: Principal,
-  caller: Uint8Array,
-): CanisterRecord | { reject: Reject } {
+function controlled(engine: Engine, id: Principal, caller: Uint8Array): CanisterRecord | { reject: Reject } {
   const c = target(engine, id)
   if ('reject' in c) return c
   // Ingress from a non-controller stops at the ingress filter (server.ts); a canister gets execution's text.
