@@ -419,7 +419,7 @@ describe('transient failures, retries and an update whose connection is lost', (
       call({ method: 'increment', arg: noArgs(), callType: 'update' }),
     )
     expect((outcome as { err: string }).err).toMatch(
-      /^canister call failed: the outcome of request 0x[0-9a-f]{64} is unknown: .*when its ingress expiry \(.*\) had passed its status was still 'unknown', so it will not run any more\. It was sent 2 time\(s\), always as the same signed request/,
+      /^canister call failed: the outcome of request 0x[0-9a-f]{64} is unknown \(.*\)\. The replica's certified time passed its ingress expiry \(.*\) while its status was still 'unknown', so it will not run any more\. It was sent 2 time\(s\), always as the same signed request/,
     )
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000) // it waited for the expiry
     expect(recorder.records[0]).toMatchObject({ polled: true, attempts: 2 })

@@ -10,6 +10,7 @@ import { Principal } from '@icp-sdk/core/principal'
 
 import {
   canisterInRanges,
+  MAX_CERTIFICATE_SKEW_MS,
   nodeKeysOf,
   notAuthorized,
   verifyCertificate,
@@ -427,17 +428,20 @@ async function pollOutcome(
       if (caught instanceof IcError && caught.delivery === 'answered') throw caught
       lastError = caught instanceof IcError ? caught : new IcError(String(caught), 'unknown')
     }
-    if (certifiedPastExpiry || conn.clock.now() > request.expiryMs + margin) break
+    // The replica's certified time decides; our clock only when it cannot be reached (a reachable
+    // replica's certificates are within MAX_CERTIFICATE_SKEW_MS of our clock, so this ends too).
+    const grace = lastError ? margin : MAX_CERTIFICATE_SKEW_MS
+    if (certifiedPastExpiry || conn.clock.now() > request.expiryMs + grace) break
     await sleep(interval)
     interval = Math.min(interval * 1.5, conn.retry.maxPollIntervalMs)
   }
-  const state = lastError
-    ? `the replica could not be reached (${lastError.message})`
-    : `its status was still '${lastStatus}'`
+  const expiry = new Date(request.expiryMs).toISOString()
+  const ending = lastError
+    ? `Its ingress expiry (${expiry}) has passed by our clock, and the replica could not be reached (${lastError.message}).`
+    : `The replica's certified time passed its ingress expiry (${expiry}) while its status was still '${lastStatus}', so it will not run any more.`
   throw new IcError(
-    `the outcome of request 0x${toHex(request.requestId)} is unknown: ${why}; when its ingress expiry ` +
-      `(${new Date(request.expiryMs).toISOString()}) had passed ${state}, so it will not run any more. It was ` +
-      `sent ${stats.attempts} time(s), always as the same signed request, so it cannot have run twice — check the canister's state`,
+    `the outcome of request 0x${toHex(request.requestId)} is unknown (${why}). ${ending} It was sent ` +
+      `${stats.attempts} time(s), always as the same signed request, so it cannot have run twice — check the canister's state`,
     'unknown',
   )
 }
