@@ -129,6 +129,28 @@ describe.each([-30, 30])('local clock off by %i min: beyond what is corrected', 
   )
 })
 
+test('an update’s certificate out of range: the clock is corrected and the same reply checked again, never re-sent', async () => {
+  replica.setFaults({ certificateTimeOffsetMs: 7 * MINUTE })
+  replica.clearCallLog()
+  try {
+    const conn = await connect({
+      apiUrl: replica.url,
+      rootKey: replica.rootKeyHex,
+      identity: me,
+      retry: FAST,
+    })
+    const outcome = await canisterCaller(conn, {}).canisterCall(
+      req({ method: 'increment', arg: noArgs(), callType: 'update', direct: true }),
+    )
+    expect(outcome).toHaveProperty('ok')
+    expect(replica.callLog().filter((e) => e.method === 'increment')).toHaveLength(1)
+    expect(conn.clock.timeReads).toBe(1)
+    expect(Math.abs(conn.clock.offsetMs - 7 * MINUTE)).toBeLessThan(5_000)
+  } finally {
+    replica.setFaults({})
+  }
+})
+
 test("the replica's time is read from the IC's expiry refusal text", () => {
   const text =
     'Invalid request expiry: Specified ingress_expiry not within expected range: Minimum allowed expiry: 2026-11-25 15:30:00.123456789 UTC, ' +

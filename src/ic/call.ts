@@ -16,7 +16,7 @@ import {
   verifyCertificate,
   type VerifiedCertificate,
 } from './certificate.js'
-import { ClockProblem, isExpiryRefusal, replicaNowFromRefusal } from './clock.js'
+import { ClockProblem, ExpiryRefused, isExpiryRefusal, replicaNowFromRefusal } from './clock.js'
 import type { IcConnection } from './connect.js'
 import { fetchFailure, httpFailure, IcError, rejectText, toHex, type Reject } from './errors.js'
 import { signRequest, type SignedRequest } from './envelope.js'
@@ -71,7 +71,7 @@ function failure(answer: Answer): IcError {
   const body = new TextDecoder().decode(answer.body)
   const error = httpFailure(answer.status, answer.headers.get('content-type') ?? '', body)
   if (answer.status === 400 && isExpiryRefusal(body))
-    return new ClockProblem(error.message, replicaNowFromRefusal(body))
+    return new ExpiryRefused(error.message, replicaNowFromRefusal(body))
   return error
 }
 
@@ -371,8 +371,9 @@ async function deliver(
     try {
       return await sendOnce(conn, effective, request)
     } catch (caught) {
-      if (caught instanceof ClockProblem && !maybeAccepted && !clockCorrected) {
+      if (caught instanceof ExpiryRefused && !maybeAccepted && !clockCorrected) {
         // The expiry was refused, so nothing was accepted: correct the clock once, sign afresh.
+        // (Any other clock problem concerns a reply: the update ran, so it is never signed again.)
         clockCorrected = true
         await conn.clock.correct(caught, (offsetMs) => readReplicaTime(conn, effective, offsetMs))
         request = await sign()

@@ -26,6 +26,11 @@ export class ClockProblem extends IcError {
   }
 }
 
+/** The IC refused a request for its `ingress_expiry`: the request was certainly not accepted. */
+export class ExpiryRefused extends ClockProblem {
+  override name = 'ExpiryRefused'
+}
+
 /** The clock is off by more than we correct, or still disagrees after one correction. */
 export class ClockSkewError extends IcError {
   override name = 'ClockSkewError'
