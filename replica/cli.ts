@@ -7,6 +7,8 @@
 //                        (or a function returning one); optional exports `canisterId`, `name`
 //   REPLICA_INFO_FILE    also write these facts as JSON to this file
 //   REPLICA_ADMIN_TOKEN  enable HTTP test control (/_replica/log, /_replica/faults) for this token
+//   REPLICA_APP_SUBNETS  mainnet's shape: this many application subnets behind an NNS delegation
+//   REPLICA_CANISTER_RANGES  flat (default) or sharded
 import { writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -23,6 +25,8 @@ const replica = await startReplica({
   seed: process.env.REPLICA_SEED,
   controllers,
   adminToken: process.env.REPLICA_ADMIN_TOKEN || undefined,
+  appSubnets: Number(process.env.REPLICA_APP_SUBNETS ?? 0),
+  canisterRanges: process.env.REPLICA_CANISTER_RANGES === 'sharded' ? 'sharded' : 'flat',
 })
 const demo = replica.createCanister()
 replica.installJsCanister(demo, demoCanister())

@@ -37,11 +37,24 @@ export interface ReplicaKeys {
   signResponse(hash: Uint8Array): Uint8Array // node Ed25519 over "\x0Bic-response" ‖ hash
 }
 
+/** The root subnet's keys (the NNS subnet in mainnet mode): its BLS key is the root key. */
 export function deriveKeys(seed: string): ReplicaKeys {
-  const blsSeed = sha512(utf8(`icp-sync-action replica root key|${seed}`)).slice(0, 48)
+  return subnetKeys(`icp-sync-action replica root key|${seed}`, `icp-sync-action replica node key|${seed}`)
+}
+
+/** An application subnet's own keys (its BLS key is vouched for by an NNS delegation). */
+export function deriveAppSubnetKeys(seed: string, index: number): ReplicaKeys {
+  return subnetKeys(
+    `icp-sync-action replica app subnet ${index} key|${seed}`,
+    `icp-sync-action replica app subnet ${index} node key|${seed}`,
+  )
+}
+
+function subnetKeys(blsLabel: string, nodeLabel: string): ReplicaKeys {
+  const blsSeed = sha512(utf8(blsLabel)).slice(0, 48)
   const { secretKey, publicKey } = bls.keygen(blsSeed)
   const rootKeyDer = concat(ROOT_KEY_DER_PREFIX, publicKey.toBytes())
-  const nodeSeed = sha256(utf8(`icp-sync-action replica node key|${seed}`))
+  const nodeSeed = sha256(utf8(nodeLabel))
   // PKCS#8 wrapper for a raw Ed25519 seed, so node:crypto (fast, native) signs the responses.
   const nodePrivate = createPrivateKey({
     key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), nodeSeed]),

@@ -1,12 +1,13 @@
 // The replica's state machine: canisters, the certified state tree, request lifecycle, per-canister
 // serial execution, certification rounds and the call log. HTTP lives in server.ts.
 import { encodeWithSelfDescribedTag } from '@dfinity/cbor'
-import { fromHex, leb128, toHex, utf8 } from './bytes.js'
+import { leb128, toHex, utf8 } from './bytes.js'
 import { rejectFromThrown, type CallContext, type JsCanister } from './canister.js'
-import { deriveKeys, type ReplicaKeys } from './crypto.js'
+import type { ReplicaKeys } from './crypto.js'
 import { rejects, RejectError, type Outcome, type Reject } from './errors.js'
-import { managementCall, managementTarget } from './management.js'
+import { managementCall, managementTarget, visibleTo } from './management.js'
 import { canisterIdFromIndex, principalFromText, principalToText } from './principal.js'
+import { Topology, type Subnet, type TopologyOptions } from './subnets.js'
 import { StateNode, type HashTree } from './tree.js'
 import type { CallLogEntry, Faults } from './types.js'
 
@@ -73,38 +74,42 @@ const CALL_LOG_LIMIT = 100_000 // oldest entries are dropped beyond this (up to 
 const DONE_RETENTION_NS = 10n * 60n * 1_000_000_000n
 
 export class Engine {
+  /** The root subnet's keys (its BLS key is the root key). */
   readonly keys: ReplicaKeys
+  readonly topology: Topology
   readonly tree = new StateNode()
+  /** The NNS subnet's view of the topology, from which delegations are cut (mainnet mode). */
+  private readonly nnsTree = new StateNode()
+  private delegations = new Map<string, { certificate: Uint8Array; madeMs: number }>()
+  /** This round's signature per subnet (signed when a certificate from that subnet is first asked for). */
+  private roundSigs = new Map<number, Uint8Array>()
   readonly canisters = new Map<string, CanisterRecord>()
   readonly requests = new Map<string, RequestRecord>()
   private faultSettings: Faults = {}
   defaultControllers: Uint8Array[]
   private logEntries: CallLogEntry[] = []
-  private nextIndex = 0
   private dirty = true
   /** Tree writes wait here until the next round, so the tree changes only when a round is signed. */
   private pendingWrites: Array<[Uint8Array[], StateNode | Uint8Array]> = []
   private roundWallMs = 0
-  private roundSig: Uint8Array = new Uint8Array(48)
   private roundHash: Uint8Array = new Uint8Array(32)
   private pendingRound?: Promise<void>
   private inflight = 0
   private lastSweepMs = 0
   private lastTimeNs = 0n
+  /** HTTP requests received on /api/ (refused ones included). */
+  apiRequests = 0
   /** Number of BLS signatures made (one per certification round). */
   rounds = 0
   private roundMs = 0
   private timings = new Map<string, number[]>()
 
-  constructor(seed: string, controllers: string[]) {
-    this.keys = deriveKeys(seed)
+  constructor(seed: string, controllers: string[], topology: TopologyOptions = {}) {
+    this.topology = new Topology(seed, topology)
+    this.keys = this.topology.root.keys
     this.defaultControllers = controllers.map(principalFromText)
-    const sid = this.keys.subnetId
-    const ranges = [[canisterIdFromIndex(0), fromHex('ffffffffffffffff0101')]]
-    this.setTree([L('subnet'), sid, L('public_key')], this.keys.rootKeyDer)
-    this.setTree([L('subnet'), sid, L('canister_ranges')], encodeWithSelfDescribedTag(ranges))
-    this.setTree([L('subnet'), sid, L('node'), this.keys.nodeId, L('public_key')], this.keys.nodeKeyDer)
-    this.setTree([L('subnet'), sid, L('type')], L('application'))
+    this.topology.publish((path, value) => this.setTree(path, value))
+    this.topology.publish((path, value) => this.nnsTree.set(path, value))
   }
 
   get faults(): Faults {
@@ -119,6 +124,7 @@ export class Engine {
     }
     if ((f.certificateTimeOffsetMs ?? 0) !== (this.faultSettings.certificateTimeOffsetMs ?? 0))
       this.dirty = true
+    this.delegations.clear()
     this.faultSettings = f
   }
 
@@ -134,13 +140,17 @@ export class Engine {
 
   // ---------- canisters ----------
 
-  createCanister(opts: { id?: string; controllers?: string[] } = {}): string {
+  createCanister(opts: { id?: string; controllers?: string[]; subnet?: string } = {}): string {
     let id: Uint8Array
     if (opts.id) {
       id = principalFromText(opts.id)
       if (this.canisters.has(toHex(id))) throw new Error(`canister ${opts.id} already exists`)
     } else {
-      do id = canisterIdFromIndex(this.nextIndex++)
+      const subnet = opts.subnet
+        ? this.topology.byId(principalFromText(opts.subnet))
+        : this.topology.defaultSubnet
+      if (!subnet) throw new Error(`no subnet ${opts.subnet} on this replica`)
+      do id = canisterIdFromIndex(subnet.nextIndex++)
       while (this.canisters.has(toHex(id)))
     }
     const rec: CanisterRecord = {
@@ -206,6 +216,11 @@ export class Engine {
 
   principalBytes(text: string): Uint8Array {
     return principalFromText(text)
+  }
+
+  /** `canister_status` is open to non-controllers the canister's status_visibility names. */
+  statusVisibleTo(c: CanisterRecord, p: Uint8Array): boolean {
+    return visibleTo(c.settings.statusVisibility, p)
   }
 
   isController(c: CanisterRecord, p: Uint8Array): boolean {
@@ -459,9 +474,7 @@ export class Engine {
     const certOffset = BigInt(this.faults.certificateTimeOffsetMs ?? 0) * 1_000_000n
     this.tree.set([L('time')], leb128(now + certOffset))
     this.roundHash = this.tree.hash()
-    const t = performance.now()
-    this.roundSig = this.keys.signStateRoot(this.roundHash)
-    this.roundMs += performance.now() - t
+    this.roundSigs.clear()
     this.roundWallMs = wall
     this.dirty = false
     this.rounds++
@@ -491,20 +504,88 @@ export class Engine {
     return this.pendingRound
   }
 
+  /** This round's signature by `subnet` (one BLS signature per subnet and round). */
+  private roundSignature(subnet: Subnet): Uint8Array {
+    let sig = this.roundSigs.get(subnet.index)
+    if (!sig) {
+      const t = performance.now()
+      sig = subnet.keys.signStateRoot(this.roundHash)
+      this.roundMs += performance.now() - t
+      this.roundSigs.set(subnet.index, sig)
+    }
+    return sig
+  }
+
   /**
-   * A certificate (CBOR bytes) revealing `paths` and `/time` from the certified state. `fresh`
-   * (read_state) certifies pending writes first; otherwise (a call that awaited nextRound) the
-   * last round is used as long as it is under a second old.
+   * The subnet that answers for `target` (a canister id, or a subnet id for subnet-scoped reads).
+   * The `wrongSubnet` fault answers from another application subnet, whose ranges do not hold it.
    */
-  certificate(paths: Uint8Array[][], fresh = true): Uint8Array {
+  subnetFor(target?: { canister?: Uint8Array; subnet?: Uint8Array }): Subnet {
+    const topo = this.topology
+    let subnet =
+      (target?.subnet && topo.byId(target.subnet)) ||
+      (target?.canister && topo.subnetOf(target.canister)) ||
+      topo.defaultSubnet
+    if (this.faults.wrongSubnet && topo.mainnet && subnet.index > 0) {
+      const apps = topo.subnets.length - 1
+      subnet = topo.subnets[(subnet.index % apps) + 1]
+    }
+    return subnet
+  }
+
+  /**
+   * The NNS delegation for an application subnet: a root-signed certificate revealing the subnet's
+   * public key, its canister ranges (the canister's shard only, or all shards) and `/time`. Cached
+   * for a minute; `forgedDelegation` signs it with the subnet's own key instead of the root key.
+   */
+  private delegation(
+    subnet: Subnet,
+    canister?: Uint8Array,
+  ): { subnet_id: Uint8Array; certificate: Uint8Array } {
+    const paths = [[L('subnet'), subnet.id, L('public_key')], ...this.topology.rangePaths(subnet, canister)]
+    const key = `${subnet.index}|${paths.map((p) => p.map(toHex).join('/')).join(',')}`
+    const cached = this.delegations.get(key)
+    const wall = Date.now()
+    if (cached && wall - cached.madeMs < 60_000)
+      return { subnet_id: subnet.id, certificate: cached.certificate }
+    this.nnsTree.set([L('time')], leb128(this.nowNs()))
+    const tree = this.nnsTree.witness([...paths, [L('time')]])
+    const signer = this.faults.forgedDelegation ? subnet.keys : this.topology.root.keys
+    const signature = signer.signStateRoot(this.nnsTree.hash())
+    const certificate = encodeWithSelfDescribedTag({ tree, signature })
+    this.delegations.set(key, { certificate, madeMs: wall })
+    return { subnet_id: subnet.id, certificate }
+  }
+
+  /**
+   * A certificate (CBOR bytes) revealing `paths` and `/time` from the certified state, signed by the
+   * subnet that answers for `target` (with its NNS delegation in mainnet mode). `fresh` (read_state)
+   * certifies pending writes first; otherwise (a call that awaited nextRound) the last round is used
+   * as long as it is under a second old.
+   */
+  certificate(
+    paths: Uint8Array[][],
+    fresh = true,
+    target?: { canister?: Uint8Array; subnet?: Uint8Array },
+  ): Uint8Array {
     this.ensureRound(!fresh)
     const tree: HashTree = this.tree.witness([...paths, [L('time')]])
-    let signature = this.roundSig
+    const subnet = this.subnetFor(target)
+    let signature = this.roundSignature(subnet)
     if (this.faults.corruptCertificate) {
       signature = new Uint8Array(signature)
       signature[signature.length - 1] ^= 0x01
     }
-    return encodeWithSelfDescribedTag({ tree, signature })
+    if (subnet.index === 0) return encodeWithSelfDescribedTag({ tree, signature })
+    const delegation = this.delegation(subnet, target?.canister)
+    return encodeWithSelfDescribedTag({ tree, signature, delegation })
+  }
+
+  /** The node that signs query responses for `canister` (`foreignQueryNode`: one of another subnet). */
+  queryNode(canister: Uint8Array): ReplicaKeys {
+    const subnet = this.subnetFor({ canister })
+    if (!this.faults.foreignQueryNode) return subnet.keys
+    return this.topology.subnets.find((s) => s !== subnet)?.keys ?? subnet.keys
   }
 
   recordTiming(kind: string, ms: number): void {

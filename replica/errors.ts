@@ -61,6 +61,15 @@ export const rejects = {
     rejectMessage: `Canister ${cid} is stopping`,
     errorCode: 'IC0509',
   }),
+  /** Execution's text (what a canister calling the management canister gets; also certified ingress). */
+  invalidController: (cid: string, controllers: string[], sender: string): Reject => ({
+    rejectCode: RejectCode.CanisterError,
+    rejectMessage:
+      `Only the controllers of the canister ${cid} can control it.\n` +
+      `Canister's controllers: ${controllers.join(' ')}\nSender's ID: ${sender}`,
+    errorCode: 'IC0512',
+  }),
+  /** The ingress filter's text (non-replicated reject of an ingress message). */
   notController: (cid: string, method: string): Reject => ({
     rejectCode: RejectCode.CanisterError,
     rejectMessage: `Only controllers of canister ${cid} can call ic00 method ${method}`,

@@ -24,19 +24,41 @@ export interface ReplicaOptions {
   controllers?: string[]
   /** Enables /_replica/log, /_replica/log/clear and /_replica/faults for requests carrying this token. */
   adminToken?: string
+  /**
+   * Mainnet's shape: an NNS subnet (its key is the root key) plus this many application subnets with
+   * their own keys. Canisters are created on the first application subnet; certificates carry an NNS
+   * delegation; query responses are signed by the application subnet's node. 0 (default): one root
+   * subnet, as a local replica.
+   */
+  appSubnets?: number
+  /** `flat` (default): `/subnet/<id>/canister_ranges`; `sharded`: `/canister_ranges/<id>/<shard>`, three shards per subnet. */
+  canisterRanges?: 'flat' | 'sharded'
+  /** Sharded ranges in a delegation: the canister's shard only (default) or every shard (`false`). */
+  prunedRanges?: boolean
+}
+
+export interface SubnetInfo {
+  id: string
+  kind: 'nns' | 'application'
+  /** First and last canister id of the subnet's range. */
+  range: [string, string]
 }
 
 export interface Replica {
   url: string
   rootKeyHex: string // 266 hex chars (133-byte DER), what `root-key:` pins
   rootKey: Uint8Array
+  /** The root subnet's id (the NNS subnet in mainnet mode). */
   subnetId: string
+  /** Every subnet: the root subnet first, then the application subnets (mainnet mode). */
+  subnets: SubnetInfo[]
   stop(): Promise<void>
-  createCanister(opts?: { id?: string; controllers?: string[] }): string
+  /** `subnet`: the subnet id to create it on (default: the first application subnet, or the root). */
+  createCanister(opts?: { id?: string; controllers?: string[]; subnet?: string }): string
   installJsCanister(canisterId: string, canister: JsCanister<any>): void // eslint-disable-line @typescript-eslint/no-explicit-any
   setStatus(canisterId: string, status: 'running' | 'stopping' | 'stopped'): void
   setControllers(canisterId: string, controllers: string[]): void
-  installProxy(opts?: { controllers?: string[] }): string
+  installProxy(opts?: { controllers?: string[]; subnet?: string }): string
   callLog(): CallLogEntry[]
   clearCallLog(): void
   setFaults(f: Faults): void
@@ -44,12 +66,18 @@ export interface Replica {
   timeNs(): bigint
   /** Number of BLS certificate signatures made so far (one per certification round). */
   certificationRounds(): number
+  /** HTTP requests received on /api/ so far, refused ones included. */
+  requestCount(): number
 }
 
 export const DEFAULT_SEED = 'icp-sync-action'
 
 export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> {
-  const engine = new Engine(opts.seed ?? DEFAULT_SEED, opts.controllers ?? [])
+  const engine = new Engine(opts.seed ?? DEFAULT_SEED, opts.controllers ?? [], {
+    appSubnets: opts.appSubnets,
+    canisterRanges: opts.canisterRanges,
+    prunedRanges: opts.prunedRanges,
+  })
   const server: Server = await startServer(engine, opts.port ?? 0, opts.adminToken)
   const address = server.address()
   if (!address || typeof address === 'string') throw new Error('replica: server has no TCP address')
@@ -59,6 +87,11 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
     rootKey,
     rootKeyHex: toHex(rootKey),
     subnetId: principalToText(engine.keys.subnetId),
+    subnets: engine.topology.subnets.map((s) => ({
+      id: s.idText,
+      kind: engine.topology.mainnet && s.index === 0 ? 'nns' : 'application',
+      range: [principalToText(s.shards[0].low), principalToText(s.shards[s.shards.length - 1].high)],
+    })),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -75,7 +108,7 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
       engine.certifyCanister(c)
     },
     installProxy: (o = {}) => {
-      const id = engine.createCanister({ controllers: o.controllers })
+      const id = engine.createCanister({ controllers: o.controllers, subnet: o.subnet })
       engine.installJsCanister(id, proxyCanister())
       return id
     },
@@ -86,5 +119,6 @@ export async function startReplica(opts: ReplicaOptions = {}): Promise<Replica> 
     },
     timeNs: () => engine.nowNs(),
     certificationRounds: () => engine.rounds,
+    requestCount: () => engine.apiRequests,
   }
 }

@@ -150,13 +150,15 @@ export async function managementCall(engine: Engine, inv: Invocation): Promise<O
         const { canister_id } = decode<{ canister_id: Principal }>(CanisterIdRecordT)
         const c = target(engine, canister_id)
         if ('reject' in c) return c
-        if (!engine.isController(c, caller) && !visibleTo(c.settings.statusVisibility, caller))
-          return fail(rejects.notController(c.idText, method))
+        if (!engine.isController(c, caller) && !engine.statusVisibleTo(c, caller))
+          return fail(
+            rejects.invalidController(c.idText, c.controllers.map(principalToText), principalToText(caller)),
+          )
         return ok([CanisterStatusResultT], [statusOf(engine, c)])
       }
       case 'update_settings': {
         const a = decode<{ canister_id: Principal; settings: Record<string, unknown[]> }>(UpdateSettingsArgT)
-        const c = controlled(engine, a.canister_id, caller, method)
+        const c = controlled(engine, a.canister_id, caller)
         if ('reject' in c) return c
         applySettings(c, a.settings)
         c.version++
@@ -169,7 +171,7 @@ export async function managementCall(engine: Engine, inv: Invocation): Promise<O
           canister_id: Principal
           wasm_module: Uint8Array | number[]
         }>(InstallCodeArgT)
-        const c = controlled(engine, a.canister_id, caller, method)
+        const c = controlled(engine, a.canister_id, caller)
         if ('reject' in c) return c
         const wasm = Uint8Array.from(a.wasm_module)
         c.moduleHash = sha256(wasm)
@@ -182,7 +184,7 @@ export async function managementCall(engine: Engine, inv: Invocation): Promise<O
       case 'start_canister':
       case 'stop_canister': {
         const { canister_id } = decode<{ canister_id: Principal }>(CanisterIdRecordT)
-        const c = controlled(engine, canister_id, caller, method)
+        const c = controlled(engine, canister_id, caller)
         if ('reject' in c) return c
         c.status = method === 'start_canister' ? 'running' : 'stopped'
         c.version++
@@ -227,19 +229,22 @@ function target(engine: Engine, id: Principal): CanisterRecord | { reject: Rejec
   return engine.canister(bytesOf(id)) ?? { reject: rejects.canisterNotFound(id.toText()) }
 }
 
-function controlled(
-  engine: Engine,
-  id: Principal,
-  caller: Uint8Array,
-  method: string,
-): CanisterRecord | { reject: Reject } {
+function controlled(engine: Engine, id: Principal, caller: Uint8Array): CanisterRecord | { reject: Reject } {
   const c = target(engine, id)
   if ('reject' in c) return c
-  if (!engine.isController(c, caller)) return { reject: rejects.notController(c.idText, method) }
+  // Ingress from a non-controller stops at the ingress filter (server.ts); a canister gets execution's text.
+  if (!engine.isController(c, caller))
+    return {
+      reject: rejects.invalidController(
+        c.idText,
+        c.controllers.map(principalToText),
+        principalToText(caller),
+      ),
+    }
   return c
 }
 
-function visibleTo(v: Visibility, caller: Uint8Array): boolean {
+export function visibleTo(v: Visibility, caller: Uint8Array): boolean {
   if ('public' in v) return true
   if ('allowed_viewers' in v)
     return v.allowed_viewers.some((p) => Buffer.compare(Buffer.from(p), Buffer.from(caller)) === 0)

@@ -50,23 +50,38 @@ export function startServer(engine: Engine, port: number, adminToken?: string): 
 const matches = (p: string | RegExp | undefined, path: string): boolean =>
   p === undefined || (typeof p === 'string' ? path.includes(p) : p.test(path))
 
+/** What an API boundary node (ic-boundary) answers for these statuses: its error cause, as text. */
+export const BOUNDARY_NODE_TEXT: Record<number, string> = {
+  429: 'rate_limited_normal\n',
+  502: 'backend_error_connect\n',
+  503: 'no_healthy_nodes\n',
+  504: 'backend_timeout\n',
+}
+
+/** Answers with the `httpError` fault (and counts it down). */
+function httpFault(engine: Engine, res: ServerResponse): void {
+  const fault = engine.faults.httpError!
+  const { status, body, retryAfter } = fault
+  if (fault.times !== undefined && --fault.times <= 0) delete engine.faults.httpError
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' }
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter)
+  res.writeHead(status, headers).end(body ?? BOUNDARY_NODE_TEXT[status] ?? `injected HTTP ${status}`)
+}
+
 async function handle(engine: Engine, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const path = url.pathname
   const f = engine.faults
   if (path.startsWith('/api/')) {
+    engine.apiRequests++
     if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs))
     if (f.dropConnection && matches(f.dropConnection.path, path)) {
       if (f.dropConnection.times !== undefined && --f.dropConnection.times <= 0) delete f.dropConnection
       req.socket.destroy()
       return
     }
-    if (f.httpError && matches(f.httpError.path, path)) {
-      const { status, body } = f.httpError
-      if (f.httpError.times !== undefined && --f.httpError.times <= 0) delete f.httpError
-      res
-        .writeHead(status, { 'content-type': 'text/plain; charset=utf-8' })
-        .end(body ?? `injected HTTP ${status}`)
+    if (f.httpError && !f.httpError.afterAccept && matches(f.httpError.path, path)) {
+      httpFault(engine, res)
       return
     }
   }
@@ -324,9 +339,9 @@ function ingressFilter(
     if (!t) return undefined
     const c = engine.canister(t)
     if (!c) return rejects.canisterNotFound(principalToText(t))
-    if (method !== 'canister_status' && method !== 'canister_metadata' && !engine.isController(c, sender))
-      return rejects.notController(c.idText, method)
-    return undefined
+    if (method === 'canister_metadata' || engine.isController(c, sender)) return undefined
+    if (method === 'canister_status' && engine.statusVisibleTo(c, sender)) return undefined
+    return rejects.notController(c.idText, method)
   }
   const c = engine.canister(canister)
   if (!c) return rejects.canisterNotFound(principalToText(canister))
@@ -380,6 +395,11 @@ async function call(
       { id: auth.requestId, sender: auth.sender, canisterId: canister, expiry: auth.expiry },
       { canister, method, arg, caller: auth.sender, requestId: ridHex, endpoint },
     )
+  const after = engine.faults.httpError
+  if (after?.afterAccept && matches(after.path, endpoint)) {
+    httpFault(engine, res) // accepted (it runs), but the answer is lost on the way back
+    return 0
+  }
   if (version === 'v2') {
     res.writeHead(202, { 'content-length': 0 }).end()
     return 0
@@ -397,7 +417,9 @@ async function call(
   }
   await engine.nextRound() // updates finishing together share one certification round
   const t = performance.now()
-  const certificate = engine.certificate([[utf8('request_status'), auth.requestId]], false)
+  const certificate = engine.certificate([[utf8('request_status'), auth.requestId]], false, {
+    canister: ecid,
+  })
   sendCbor(res, 200, { status: 'replied', certificate })
   return performance.now() - t
 }
@@ -431,14 +453,13 @@ async function query(
           error_code: out.reject.errorCode,
         }
   const hash = hashOfMap({ ...signed, timestamp, request_id: auth.requestId })
-  let signature = engine.keys.signResponse(hash)
+  const node = engine.queryNode(ecid)
+  let signature = node.signResponse(hash)
   if (engine.faults.corruptQuerySignature) {
     signature = new Uint8Array(signature)
     signature[0] ^= 0x01
   }
-  const identity = engine.faults.unknownQueryNode
-    ? selfAuthenticating(utf8('no such node'))
-    : engine.keys.nodeId
+  const identity = engine.faults.unknownQueryNode ? selfAuthenticating(utf8('no such node')) : node.nodeId
   sendCbor(res, 200, { ...signed, signatures: [{ timestamp, signature, identity }] })
 }
 
@@ -456,7 +477,7 @@ function readState(
   endpoint: string,
 ): void {
   const paths = auth.content.paths as unknown[]
-  if (subnetScoped && !equalBytes(ecid, engine.keys.subnetId))
+  if (subnetScoped && !engine.topology.byId(ecid))
     throw new HttpError(404, `Subnet ${principalToText(ecid)} not found`)
   if (!subnetScoped) checkTargets(auth, ecid)
   let rid: Uint8Array | undefined
@@ -502,7 +523,7 @@ function readState(
     }
     throw new HttpError(404, 'Invalid path requested.')
   }
-  const certificate = engine.certificate(checked)
+  const certificate = engine.certificate(checked, true, subnetScoped ? { subnet: ecid } : { canister: ecid })
   engine.log(
     {
       canister: ecid,

@@ -18,8 +18,20 @@ export interface CallLogEntry {
 }
 
 export interface Faults {
-  /** Answer the next `times` API requests (matching `path` if given) with this HTTP status. */
-  httpError?: { status: number; body?: string; times?: number; path?: string | RegExp }
+  /**
+   * Answer the next `times` API requests (matching `path` if given) with this HTTP status. The body
+   * defaults to a boundary node's text for 429/502/503/504 (e.g. `rate_limited_normal`);
+   * `retryAfter` (seconds) adds a `retry-after` header. With `afterAccept`, a call is accepted (it
+   * runs) before the error is answered, as when a boundary node gives up waiting for the replica.
+   */
+  httpError?: {
+    status: number
+    body?: string
+    times?: number
+    path?: string | RegExp
+    retryAfter?: number
+    afterAccept?: boolean
+  }
   /** Destroy the connection of the next `times` API requests without an answer. */
   dropConnection?: { times?: number; path?: string | RegExp }
   /** Delay every API request by this many milliseconds before handling it. */
@@ -43,4 +55,13 @@ export interface Faults {
   executionDelayMs?: number
   /** Answer /api/v4 calls with 404, as an old replica would. */
   disableV4?: boolean
+  /** Mainnet mode: sign delegations with the application subnet's own key instead of the root key. */
+  forgedDelegation?: boolean
+  /**
+   * Mainnet mode (two or more application subnets): answer for a canister from another application
+   * subnet, whose delegated canister ranges do not hold it.
+   */
+  wrongSubnet?: boolean
+  /** Sign query responses with a node of another subnet (its key is certified, but not for this canister). */
+  foreignQueryNode?: boolean
 }

@@ -19,7 +19,7 @@ import { closedPort } from '../helpers/http-server.js'
 import { ecPkcs8 } from '../identity/keygen.js'
 import { runIcpAsync } from '../helpers/icp.js'
 
-const FAST = { baseDelayMs: 10, pollTimeoutMs: 1500, pollIntervalMs: 100 }
+const FAST = { baseDelayMs: 10, pollIntervalMs: 100, maxPollIntervalMs: 200 }
 
 let replica: Replica
 let me: LoadedIdentity
@@ -288,6 +288,69 @@ describe('transient failures, retries and an update whose connection is lost', (
     expect(recorder.records[0]).toMatchObject({ attempts: 3 })
   })
 
+  test.each([
+    ['direct', true],
+    ['through the proxy', false],
+  ] as const)(
+    '503 after the replica accepted the update (%s) → the same envelope again, executed exactly once',
+    async (_route, direct) => {
+      const before = await counter()
+      const sent: Buffer[] = []
+      const recording: typeof fetch = async (input, init) => {
+        if (String(input).endsWith('/call')) sent.push(Buffer.from(init!.body as Uint8Array))
+        return fetch(input, init)
+      }
+      const watched = await connect({
+        apiUrl: replica.url,
+        rootKey: replica.rootKeyHex,
+        identity: me,
+        fetchImpl: recording,
+        retry: FAST,
+      })
+      replica.setFaults({ httpError: { status: 503, times: 1, path: /\/call$/, afterAccept: true } })
+      const recorder = createCallRecorder()
+      const outcome = await canisterCaller(watched, { proxy, recorder }).canisterCall(
+        call({ method: 'increment', arg: noArgs(), callType: 'update', direct }),
+      )
+      expect(IDL.decode([IDL.Nat], (outcome as { ok: Uint8Array }).ok)[0]).toBe(before + 1n)
+      expect(await counter()).toBe(before + 1n)
+      expect(ingress('increment')).toHaveLength(1)
+      const outer = ingress(direct ? 'increment' : 'proxy')
+      expect(outer).toHaveLength(1)
+      expect(recorder.records[0]).toMatchObject({ attempts: 2, polled: false, outcome: 'ok' })
+      // The second send is the first envelope, byte for byte (same request id).
+      expect(sent).toHaveLength(2)
+      expect(sent[1]!.equals(sent[0]!)).toBe(true)
+    },
+  )
+
+  test('429 with retry-after (a boundary node’s text) → waits as told, executed exactly once', async () => {
+    const before = await counter()
+    replica.setFaults({ httpError: { status: 429, times: 1, path: /\/call$/, retryAfter: 1 } })
+    const recorder = createCallRecorder()
+    const started = Date.now()
+    const outcome = await canisterCaller(conn, { recorder }).canisterCall(
+      call({ method: 'increment', arg: noArgs(), callType: 'update', direct: true }),
+    )
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
+    expect(IDL.decode([IDL.Nat], (outcome as { ok: Uint8Array }).ok)[0]).toBe(before + 1n)
+    expect(ingress('increment')).toHaveLength(1)
+    expect(recorder.records[0]).toMatchObject({ attempts: 2, outcome: 'ok' })
+  })
+
+  test('429 every time → ic-agent’s text with the boundary node’s body; nothing ran, nothing polled', async () => {
+    replica.setFaults({ httpError: { status: 429, times: 10, path: /\/call$/ } })
+    const recorder = createCallRecorder()
+    const outcome = await canisterCaller(conn, { recorder }).canisterCall(
+      call({ method: 'increment', arg: noArgs(), callType: 'update', direct: true }),
+    )
+    expect(outcome).toEqual({
+      err: 'canister call failed: The replica returned an HTTP Error: Http Error: status 429 Too Many Requests, content type "text/plain; charset=utf-8", content: rate_limited_normal\n',
+    })
+    expect(recorder.records[0]).toMatchObject({ attempts: 4, polled: false })
+    expect(ingress('increment')).toEqual([])
+  })
+
   test('HTTP 400 is final: one attempt, ic-agent’s text', async () => {
     replica.setFaults({ httpError: { status: 400, body: 'bad envelope', times: 5, path: /\/call$/ } })
     const recorder = createCallRecorder()
@@ -300,7 +363,7 @@ describe('transient failures, retries and an update whose connection is lost', (
     expect(recorder.records[0]).toMatchObject({ attempts: 1 })
   })
 
-  test('connection lost after the replica ran the update → outcome found by polling, executed exactly once', async () => {
+  test('connection lost after the replica ran the update → the same envelope again, executed exactly once', async () => {
     const before = await counter()
     let dropped = 0
     const dropAfterSending: typeof fetch = async (input, init) => {
@@ -327,18 +390,39 @@ describe('transient failures, retries and an update whose connection is lost', (
     expect(IDL.decode([IDL.Nat], (outcome as { ok: Uint8Array }).ok)[0]).toBe(before + 1n)
     expect(await counter()).toBe(before + 1n)
     expect(ingress('increment').length).toBe(1)
-    expect(recorder.records[0]).toMatchObject({ polled: true, attempts: 1, outcome: 'ok' })
+    expect(recorder.records[0]).toMatchObject({ polled: false, attempts: 2, outcome: 'ok' })
   })
 
-  test('connection dropped by the replica before it ran → polled, reported, never re-sent', async () => {
+  test('connection dropped by the replica before it ran → the same envelope again, executed once', async () => {
     const before = await counter()
     replica.setFaults({ dropConnection: { times: 1, path: /\/call$/ } })
     const outcome = await canisterCaller(conn, {}).canisterCall(
       call({ method: 'increment', arg: noArgs(), callType: 'update' }),
     )
-    expect((outcome as { err: string }).err).toMatch(
-      /^canister call failed: the connection was lost before the replica answered, and after polling request 0x[0-9a-f]{64} for 2s its status was still 'unknown'; the call was not sent again/,
+    expect(IDL.decode([IDL.Nat], (outcome as { ok: Uint8Array }).ok)[0]).toBe(before + 1n)
+    expect(ingress('increment')).toHaveLength(1)
+  })
+
+  test('never delivered → polled until its ingress expiry passed, then unknown with the request id', async () => {
+    const short = await connect({
+      apiUrl: replica.url,
+      rootKey: replica.rootKeyHex,
+      identity: me,
+      retry: { ...FAST, attempts: 2 },
+      ingressExpiryMs: 2_000,
+    })
+    const before = await counter()
+    replica.setFaults({ dropConnection: { times: 10, path: /\/call$/ } })
+    const started = Date.now()
+    const recorder = createCallRecorder()
+    const outcome = await canisterCaller(short, { recorder }).canisterCall(
+      call({ method: 'increment', arg: noArgs(), callType: 'update' }),
     )
+    expect((outcome as { err: string }).err).toMatch(
+      /^canister call failed: the outcome of request 0x[0-9a-f]{64} is unknown \(.*\)\. The replica's certified time passed its ingress expiry \(.*\) while its status was still 'unknown', so it will not run any more\. It was sent 2 time\(s\), always as the same signed request/,
+    )
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000) // it waited for the expiry
+    expect(recorder.records[0]).toMatchObject({ polled: true, attempts: 2 })
     expect(ingress('increment')).toEqual([])
     expect(await counter()).toBe(before)
   })

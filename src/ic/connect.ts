@@ -2,33 +2,43 @@
 
 import { HttpAgent, IC_ROOT_KEY } from '@icp-sdk/core/agent'
 
-import { blsVerify, prepareBls } from './bls.js'
+import { prepareBls } from './bls.js'
+import { NetworkClock } from './clock.js'
 import { defaultAgentFetch } from './http-transport.js'
 import { NodeKeyStore } from './query-signatures.js'
 import type { LoadedIdentity } from '../identity/index.js'
 import { toIcError } from './errors.js'
 
 export interface RetryPolicy {
-  /** Attempts for a query, a read, or an update the replica certainly did not accept. */
+  /** Sends of a query or read, or of one update's signed envelope (re-sends are identical). */
   attempts: number
   /** First backoff delay; doubled each time, with jitter. */
   baseDelayMs: number
-  /** How long to poll for the outcome of an update whose delivery is unknown. */
-  pollTimeoutMs: number
+  /** First wait between polls of an update whose outcome is unknown (polled until its expiry). */
   pollIntervalMs: number
+  /** The poll interval grows by half each time up to this. */
+  maxPollIntervalMs: number
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
   attempts: 4,
   baseDelayMs: 250,
-  pollTimeoutMs: 60_000,
   pollIntervalMs: 500,
+  maxPollIntervalMs: 3_000,
 }
 
 export interface IcConnection {
+  /** Used only to fetch the root key; every call is built and checked in src/ic/call.ts. */
   agent: HttpAgent
-  /** The agent's subnet node keys (src/ic/query-signatures.ts checks query signatures with them). */
+  /** Subnet node keys per canister (src/ic/query-signatures.ts checks query signatures with them). */
   nodeKeys: NodeKeyStore
+  /** Our estimate of the replica's clock, corrected at most once (src/ic/clock.ts). */
+  clock: NetworkClock
+  fetch: typeof fetch
+  /** The root key the certificates must chain to. */
+  rootKey(): Uint8Array
+  /** How far ahead requests expire (icp-cli: 4 minutes). */
+  ingressExpiryMs: number
   warnings: string[]
   apiUrl: string
   identity: LoadedIdentity
@@ -42,10 +52,12 @@ export interface ConnectRequest {
   identity: LoadedIdentity
   fetchImpl?: typeof fetch
   retry?: Partial<RetryPolicy>
+  /** Ingress expiry (default icp-cli's 4 minutes); tests shorten it to see an expiry pass. */
+  ingressExpiryMs?: number
 }
 
 /** icp-cli ingresses expire after 4 minutes (crates/icp/src/agent.rs). */
-const INGRESS_EXPIRY_MINUTES = 4
+const INGRESS_EXPIRY_MS = 4 * 60_000
 const ROOT_KEY_BYTES = 133
 
 export class RootKeyError extends Error {
@@ -77,22 +89,17 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
   if (req.rootKey === 'mainnet') rootKey = new Uint8Array(Buffer.from(IC_ROOT_KEY, 'hex'))
   else if (req.rootKey !== 'fetch') rootKey = parseRootKeyHex(req.rootKey)
 
-  const nodeKeys = new NodeKeyStore()
+  const fetchImpl = req.fetchImpl ?? defaultAgentFetch()
   const agent = HttpAgent.createSync({
     host: req.apiUrl,
     identity: req.identity.identity,
-    fetch: req.fetchImpl ?? defaultAgentFetch(),
+    fetch: fetchImpl,
     rootKey,
     shouldFetchRootKey: false,
-    // Query signatures are checked by src/ic/query-signatures.ts with node:crypto: the agent's pure-JS Ed25519
-    // took ~3 ms per query. Its subnet-key cache is ours so a failed check can refresh the keys.
-    verifyQuerySignatures: false,
-    subnetNodeKeyExpirableStore: nodeKeys,
-    ingressExpiryInMinutes: INGRESS_EXPIRY_MINUTES,
-    // Every retry is decided here (src/ic/), where we know whether a request may already have run.
+    // The agent only fetches the root key. Its calls would sync time through new agents that are
+    // refused alike and sync again (a storm), so calls, clock and retries are ours (src/ic/call.ts).
     retryTimes: 0,
   })
-  useFastBls(agent)
   if (req.rootKey === 'fetch') {
     warnings.push(
       `fetching the root key from ${req.apiUrl}; its provenance is not verified (trust-on-first-use)`,
@@ -107,16 +114,17 @@ export async function connect(req: ConnectRequest): Promise<IcConnection> {
   }
   return {
     agent,
-    nodeKeys,
+    nodeKeys: new NodeKeyStore(),
+    clock: new NetworkClock(),
+    fetch: fetchImpl,
+    rootKey: () => {
+      if (!agent.rootKey) throw new Error('the agent has no root key')
+      return agent.rootKey
+    },
+    ingressExpiryMs: req.ingressExpiryMs ?? INGRESS_EXPIRY_MS,
     warnings,
     apiUrl: req.apiUrl,
     identity: req.identity,
     retry: { ...DEFAULT_RETRY, ...req.retry },
   }
-}
-
-/** The agent's own certificate reads (subnet keys for query signatures, read_state) use our verifier. */
-function useFastBls(agent: HttpAgent): void {
-  const readState = agent.readState.bind(agent)
-  agent.readState = (target, fields, ...rest) => readState(target, { blsVerify, ...fields }, ...rest)
 }

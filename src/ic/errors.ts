@@ -1,6 +1,6 @@
 // Turning @icp-sdk/core errors into the one-line texts icp-cli (ic-agent 0.49) shows, and deciding
-// what a failure says about delivery: was the request certainly not accepted (safe to send again),
-// possibly accepted (never re-send: poll by request id), or answered (final)?
+// what a failure says about delivery: was the request certainly not accepted, possibly accepted (an
+// update is then re-sent only as the identical envelope, and polled by request id), or answered (final)?
 
 import {
   AgentError,
@@ -48,9 +48,9 @@ export function httpErrorText(status: number, contentType: string, body: string)
 export type Delivery =
   /** The replica answered (reply, reject, HTTP 4xx): the outcome is known; never retry. */
   | 'answered'
-  /** The request certainly did not get in (connection refused, 429, 503): safe to send again. */
+  /** The request certainly did not get in (connection refused, 429): nothing to poll for. */
   | 'not-accepted'
-  /** The request may have been accepted (reset, timeout, 5xx from a gateway): poll, never re-send. */
+  /** The request may have been accepted (reset, timeout, 5xx): an update is re-sent only as the same envelope, then polled. */
   | 'unknown'
 
 export class IcError extends Error {
@@ -80,6 +80,25 @@ function rootCause(error: unknown): { code?: string; message: string } {
   }
 }
 
+/**
+ * An HTTP error answer. 429 comes from a boundary node's rate limit before anything is forwarded;
+ * a 503 may come after the replica accepted the message (a boundary node that gave up waiting), so
+ * its delivery is unknown, like any other 5xx.
+ */
+export function httpFailure(status: number, contentType: string, body: string): IcError {
+  const delivery: Delivery = status === 429 ? 'not-accepted' : status >= 500 ? 'unknown' : 'answered'
+  return new IcError(httpErrorText(status, contentType, body), delivery)
+}
+
+/** A request that got no answer: refused connections never reached anyone; anything else may have. */
+export function fetchFailure(error: unknown): IcError {
+  const cause = rootCause(error)
+  const delivery: Delivery = cause.code && REFUSED.has(cause.code) ? 'not-accepted' : 'unknown'
+  const detail =
+    cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message
+  return new IcError(`An error happened during communication with the replica: ${detail}`, delivery)
+}
+
 /** Maps anything the agent throws to an IcError with ic-agent's text (no "canister call failed: " prefix). */
 export function toIcError(error: unknown): IcError {
   if (error instanceof IcError) return error
@@ -101,22 +120,9 @@ export function toIcError(error: unknown): IcError {
   }
   if (code instanceof HttpErrorCode) {
     const contentType = code.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? ''
-    const text = httpErrorText(code.status, contentType, code.bodyText ?? '')
-    const delivery: Delivery =
-      code.status === 429 || code.status === 503
-        ? 'not-accepted'
-        : code.status >= 500
-          ? 'unknown'
-          : 'answered'
-    return new IcError(text, delivery)
+    return httpFailure(code.status, contentType, code.bodyText ?? '')
   }
-  if (code instanceof HttpFetchErrorCode) {
-    const cause = rootCause(code.error)
-    const delivery: Delivery = cause.code && REFUSED.has(cause.code) ? 'not-accepted' : 'unknown'
-    const detail =
-      cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message
-    return new IcError(`An error happened during communication with the replica: ${detail}`, delivery)
-  }
+  if (code instanceof HttpFetchErrorCode) return fetchFailure(code.error)
   if (code instanceof CertificateVerificationErrorCode)
     return new IcError('Certificate verification failed.', 'answered')
   if (code instanceof CertificateNotAuthorizedErrorCode) {

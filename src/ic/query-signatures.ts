@@ -4,14 +4,10 @@
 // id) under the `\x0Bic-response` domain, at least one signature, and a fresh timestamp.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 
-import {
-  hashOfMap,
-  IC_RESPONSE_DOMAIN_SEPARATOR,
-  type DerEncodedPublicKey,
-  type HttpAgent,
-} from '@icp-sdk/core/agent'
+import { hashOfMap, IC_RESPONSE_DOMAIN_SEPARATOR } from '@icp-sdk/core/agent'
 import { Principal } from '@icp-sdk/core/principal'
 
+import { ClockProblem } from './clock.js'
 import { IcError } from './errors.js'
 
 /** What the agent hands back from `query()` (verification off): the decoded body plus the request id. */
@@ -28,8 +24,8 @@ export interface SignedQueryResponse {
 /** How old a signature may be: icp-cli's ingress expiry window (src/ic/connect.ts). */
 export const MAX_QUERY_AGE_MS = 4 * 60_000
 
-/** Node id (text) → DER-encoded Ed25519 public key, as the agent reads them from a subnet certificate. */
-export type SubnetNodeKeys = Map<string, DerEncodedPublicKey>
+/** Node id (text) → DER-encoded Ed25519 public key, as read from the subnet's certificate. */
+export type SubnetNodeKeys = Map<string, Uint8Array>
 
 const keyObjects = new Map<string, KeyObject>()
 
@@ -95,18 +91,18 @@ export function verifyQuerySignatures(
   }
   const newestMs = Math.max(...signatures.map(({ timestamp }) => Number(BigInt(timestamp) / 1_000_000n)))
   if (nowMs - newestMs > maxAgeMs)
-    throw new IcError(
+    throw new ClockProblem(
       `Query response is stale: signed ${Math.round((nowMs - newestMs) / 1000)}s ago (more than ${Math.round(maxAgeMs / 60_000)} minutes). Is the computer's clock synchronized?`,
-      'answered',
     )
 }
 
 /**
- * The agent's subnet-key cache (per canister, 5 minutes), owned here so a failed check can drop the
- * entry it used (node keys rotate) and try once more with fresh keys, as the agent does.
+ * Subnet node keys per canister (5 minutes), so a failed check can drop the entry it used (node keys
+ * rotate) and try once more with fresh keys, as the agent does. One read in flight per canister.
  */
 export class NodeKeyStore {
   private readonly entries = new Map<string, { value: SubnetNodeKeys; expires: number }>()
+  private readonly inflight = new Map<string, Promise<SubnetNodeKeys>>()
   constructor(readonly expirationTime = 5 * 60_000) {}
 
   async get(key: string): Promise<SubnetNodeKeys | undefined> {
@@ -124,6 +120,15 @@ export class NodeKeyStore {
   async delete(key: string): Promise<void> {
     this.entries.delete(key)
   }
+  /** Shares one fetch among concurrent callers for the same key. */
+  fetchOnce(key: string, fetch: () => Promise<SubnetNodeKeys>): Promise<SubnetNodeKeys> {
+    let pending = this.inflight.get(key)
+    if (!pending) {
+      pending = fetch().finally(() => this.inflight.delete(key))
+      this.inflight.set(key, pending)
+    }
+    return pending
+  }
   /** Drops the entry holding `value` (the agent's keys are private: we know the value, not its key). */
   forget(value: SubnetNodeKeys): void {
     for (const [key, entry] of this.entries) if (entry.value === value) this.entries.delete(key)
@@ -132,20 +137,18 @@ export class NodeKeyStore {
 
 /**
  * Checks a query response with the keys fetched alongside it; on a bad signature, once more with
- * fresh keys for the canister.
+ * fresh keys for the canister (`refetch` drops the cached ones first).
  */
 export async function checkQueryResponse(
-  agent: HttpAgent,
-  store: NodeKeyStore,
-  canisterId: Principal,
   response: SignedQueryResponse,
   keys: SubnetNodeKeys,
+  nowMs: number,
+  refetch: () => Promise<SubnetNodeKeys>,
 ): Promise<void> {
   try {
-    verifyQuerySignatures(response, keys, MAX_QUERY_AGE_MS)
+    verifyQuerySignatures(response, keys, MAX_QUERY_AGE_MS, nowMs)
   } catch (error) {
     if (!(error instanceof QuerySignatureError)) throw error
-    store.forget(keys)
-    verifyQuerySignatures(response, await agent.fetchSubnetKeys({ canisterId }), MAX_QUERY_AGE_MS)
+    verifyQuerySignatures(response, await refetch(), MAX_QUERY_AGE_MS, nowMs)
   }
 }

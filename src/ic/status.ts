@@ -2,7 +2,7 @@
 
 import { update } from './call.js'
 import type { IcConnection } from './connect.js'
-import { toIcError } from './errors.js'
+import { toIcError, type Reject } from './errors.js'
 import {
   decodeCanisterStatus,
   decodeProxyResult,
@@ -15,9 +15,27 @@ export class CanisterNotRunningError extends Error {
   override name = 'CanisterNotRunningError'
 }
 
-/** The IC's reject for a non-controller (IC0512), as a code or, through a proxy, as text. */
-const NOT_CONTROLLER =
-  /IC0512|only (the )?controllers of canister|is not a controller|not authorized to call/i
+/**
+ * The IC's texts for a caller that does not control the canister: the ingress filter's, and the
+ * execution's ("Only the controllers of the canister … can control it."), which is what an
+ * inter-canister caller such as the proxy gets — without the IC0512 error code.
+ */
+const NOT_CONTROLLER_TEXT = [
+  /Only controllers of canister \S+ can call ic00 method/,
+  /Only the controllers of the canister \S+ can control it\./,
+]
+
+/** Direct route: by error code where the IC gives one, else (an older replica) by reject code and text. */
+function directNotController(reject: Reject | undefined): boolean {
+  if (!reject) return false
+  if (reject.errorCode) return reject.errorCode === 'IC0512'
+  return reject.code === 5 && NOT_CONTROLLER_TEXT.some((re) => re.test(reject.message))
+}
+
+/** Proxy route: the forwarded reject arrives as text (`Proxy call failed: Call Rejected, reject_code: …`). */
+function proxiedNotController(reason: string): boolean {
+  return NOT_CONTROLLER_TEXT.some((re) => re.test(reason))
+}
 
 /**
  * `canister_status` directly (effective canister = the target) or through the proxy. Throws icp's
@@ -38,7 +56,7 @@ export async function checkCanisterRunning(
       })
     } catch (caught) {
       const error = toIcError(caught)
-      if (error.reject?.errorCode === 'IC0512' || NOT_CONTROLLER.test(error.reject?.message ?? '')) {
+      if (directNotController(error.reject)) {
         return {
           warning:
             `could not check that canister ${canisterId} is running: the identity ${conn.identity.principal} ` +
@@ -61,11 +79,11 @@ export async function checkCanisterRunning(
     }
     const result = decodeProxyResult(raw)
     if ('err' in result) {
-      if (NOT_CONTROLLER.test(result.err)) {
+      if (proxiedNotController(result.err)) {
         return {
           warning:
             `could not check that canister ${canisterId} is running: the proxy canister ${opts.proxy} ` +
-            `is not one of its controllers (${result.err}); syncing anyway`,
+            `is not one of its controllers (${result.err.replace(/\s*\n\s*/g, ' ')}); syncing anyway`,
         }
       }
       throw new Error(`proxy update call failed: ${result.err}`)
