@@ -313,7 +313,11 @@ async function runPluginStep(
     },
     canisterCall: caller.canisterCall,
     metadataSection: caller.metadataSection,
-    limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
+    limits: {
+      computeSeconds: options.computeLimitSeconds,
+      wallSeconds: options.timeoutSeconds,
+      memoryMb: options.memoryLimitMb,
+    },
     cacheDir: join(environment.cacheDir, 'transpiled'),
     codeCacheDir: join(environment.cacheDir, 'v8'),
     onLine,

@@ -40,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = parsed.options!
   const observer =
-    process.stderr.isTTY && !process.env.CI ? ttyObserver(process.stderr) : plainObserver(process.stderr)
+    process.stderr.isTTY && !process.env.CI
+      ? ttyObserver(process.stderr)
+      : plainObserver(process.stderr, { inert: process.env.GITHUB_ACTIONS === 'true' })
   const result = await runSync(options, {
     observer,
     cacheDir: parsed.cacheDir,

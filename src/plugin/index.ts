@@ -2,13 +2,7 @@
 // its interface version and vet its imports, check the declared dirs/files for that version, then
 // run `exec` once in a fresh worker under the budgets.
 import { DeclaredPathError, prepareDeclaredPaths, type PreparedPaths } from './paths.js'
-import {
-  computeLimitMessage,
-  effectiveMemoryMb,
-  runInWorker,
-  type RunEnd,
-  type WorkerRunResult,
-} from './host.js'
+import { computeLimitMessage, runInWorker, type RunEnd, type WorkerRunResult } from './host.js'
 import {
   ComponentFormatError,
   SUPPORTED_INTERFACES_TEXT,
@@ -17,17 +11,13 @@ import {
   readComponentImports,
   refusedImports,
 } from './interface.js'
+import { memoryLimitText } from './memory-budget.js'
 import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
 import type { GuestTarget } from './protocol.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
 
 export type * from './types.js'
-export {
-  MIN_MEMORY_MB,
-  computeLimitMessage,
-  effectiveMemoryMb,
-  prewarmWorkers as prewarmPluginWorkers,
-} from './host.js'
+export { computeLimitMessage, prewarmWorkers as prewarmPluginWorkers } from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
 export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
 
@@ -212,16 +202,15 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
     .filter((line) => line.trim() !== '')
     .slice(-5)
     .map((line) => `stderr: ${line}`)
-  const memoryMb = effectiveMemoryMb(req.limits.memoryMb)
-  const memoryCapBytes = memoryMb * 1024 * 1024
-  const nearCap = (bytes: number) => bytes >= memoryCapBytes * 0.9
-  const memoryError = {
+  const memoryMb = req.limits.memoryMb
+  const memoryError = (detail?: string) => ({
     kind: 'memory-limit' as const,
     message: execFailed,
     causes: [
-      `plugin exceeded the ${memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`,
+      detail ??
+        `${memoryLimitText(memoryMb)}: the plugin's wasm memories and tables together may use at most ${memoryMb} MiB; raise memory-limit-mb (--memory-limit-mb) if it legitimately needs more`,
     ],
-  }
+  })
   switch (end.kind) {
     case 'compute-limit':
       return {
@@ -234,11 +223,13 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
         kind: 'wall-limit',
         message: execFailed,
         causes: [
-          `plugin exceeded the ${req.limits.wallSeconds}s wall-clock limit (time spent in canister calls included); raise the wall-clock limit if it legitimately needs longer`,
+          `plugin exceeded the ${req.limits.wallSeconds}s wall-clock limit of a plugin step (time waiting for canister calls included); raise timeout-seconds (--timeout-seconds) if it legitimately needs longer`,
         ],
       }
+    case 'memory-limit':
+      return memoryError(end.message)
     case 'worker-error':
-      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY') return memoryError
+      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY') return memoryError()
       return { kind: 'host', message: execFailed, causes: [`the plugin worker failed: ${end.message}`] }
     case 'outcome':
       break
@@ -247,8 +238,10 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
   switch (outcome.kind) {
     case 'ok':
       return undefined
+    case 'memory-limit':
+      return memoryError(outcome.message)
     case 'err':
-      if (nearCap(end.memoryBytes)) return memoryError
+      if (end.memory.nearLimit) return memoryError()
       return { kind: 'plugin-error', message: `plugin returned error: ${outcome.message}`, causes: [] }
     case 'exit':
       return {
@@ -259,7 +252,7 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
         ],
       }
     case 'trap':
-      if (nearCap(end.memoryBytes)) return memoryError
+      if (end.memory.nearLimit) return memoryError()
       return {
         kind: 'trap',
         message: execFailed,
