@@ -1,4 +1,5 @@
 // Hostile components for the containment tests, in WebAssembly text (built with jco's wasm-tools).
+import { TYPES_V1_IMPORT, execExport } from './wat.js'
 
 /**
  * `count` core instances, each with its own memory that `exec` grows 1 MiB at a time (touching every
@@ -20,7 +21,7 @@ export function manyMemoriesWat(count: number, targetMiB: number): string {
   (core instance $i${n} (instantiate $m${n}))`
   const indices = [...Array(count).keys()]
   return `(component
-  (import "icp:sync-plugin/types@0.1.0" (instance))
+  ${TYPES_V1_IMPORT}
   ${indices.map(grower).join('\n')}
   (core module $main
     ${indices.map((n) => `(import "m${n}" "grow" (func $g${n} (result i32)))`).join('\n    ')}
@@ -30,8 +31,7 @@ export function manyMemoriesWat(count: number, targetMiB: number): string {
       local.get $ok i32.eqz if unreachable end))
   (core instance $main (instantiate $main
     ${indices.map((n) => `(with "m${n}" (instance $i${n}))`).join('\n    ')}))
-  (func $exec (canon lift (core func $main "exec")))
-  (export "exec" (func $exec))
+  ${execExport('$main')}
 )`
 }
 
@@ -50,7 +50,7 @@ const MEMORY_MODULE = `
 
 /** `exec` asks output-stream.blocking-write-zeroes-and-flush for 1 GiB on stdout; traps unless refused. */
 export const WRITE_ZEROES_WAT = `(component
-  (import "icp:sync-plugin/types@0.1.0" (instance))
+  ${TYPES_V1_IMPORT}
   (import "wasi:io/error@0.2.0" (instance $ioerr (export "error" (type (sub resource)))))
   (alias export $ioerr "error" (type $error))
   (import "wasi:io/streams@0.2.0" (instance $streams
@@ -80,13 +80,12 @@ export const WRITE_ZEROES_WAT = `(component
     (export "memory" (memory $memory))
     (export "get-stdout" (func $getstdout_low))
     (export "zeroes" (func $zeroes_low))))))
-  (func $exec (canon lift (core func $i "exec")))
-  (export "exec" (func $exec))
+  ${execExport('$i')}
 )`
 
 /** `exec` asks wasi:random for 1 GiB in one call. */
 export const RANDOM_WAT = `(component
-  (import "icp:sync-plugin/types@0.1.0" (instance))
+  ${TYPES_V1_IMPORT}
   (import "wasi:random/random@0.2.0" (instance $random
     (export "get-random-bytes" (func (param "len" u64) (result (list u8))))))
   (alias export $random "get-random-bytes" (func $bytes))
@@ -98,6 +97,24 @@ export const RANDOM_WAT = `(component
     (func (export "exec") i64.const 1073741824 i32.const 16 call $bytes))
   (core instance $i (instantiate $main (with "env" (instance
     (export "memory" (memory $memory)) (export "bytes" (func $bytes_low))))))
-  (func $exec (canon lift (core func $i "exec")))
+  ${execExport('$i')}
+)`
+
+/** Exports `exec: func(u32) -> u32` (not the world's type): must be refused, not reported a success. */
+export const WRONG_EXEC_WAT = `(component
+  ${TYPES_V1_IMPORT}
+  (core module $m (func (export "exec") (param i32) (result i32) local.get 0))
+  (core instance $i (instantiate $m))
+  (func $exec (param "input" u32) (result u32) (canon lift (core func $i "exec")))
   (export "exec" (func $exec))
+)`
+
+/** Imports `canister-call: func(u32) -> u32`; its exec is well typed. */
+export const WRONG_CALL_IMPORT_WAT = `(component
+  ${TYPES_V1_IMPORT}
+  (import "canister-call" (func $call (param "req" u32) (result u32)))
+  (core func $call_low (canon lower (func $call)))
+  (core module $m (import "host" "call" (func (param i32) (result i32))) (func (export "exec")))
+  (core instance $i (instantiate $m (with "host" (instance (export "call" (func $call_low))))))
+  ${execExport('$i')}
 )`

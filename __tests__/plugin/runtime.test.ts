@@ -17,8 +17,14 @@ import {
   suiteV2,
 } from '../helpers/plugin-fixtures.js'
 import { makeProject, request, testHandler, type Recorded } from '../helpers/plugin-run.js'
-import { ANSWER_COMPONENT_WAT } from '../helpers/wat.js'
-import { RANDOM_WAT, WRITE_ZEROES_WAT, manyMemoriesWat } from '../helpers/hostile-fixtures.js'
+import { ANSWER_COMPONENT_WAT, TYPES_V1_IMPORT, execExport } from '../helpers/wat.js'
+import {
+  RANDOM_WAT,
+  WRITE_ZEROES_WAT,
+  WRONG_CALL_IMPORT_WAT,
+  WRONG_EXEC_WAT,
+  manyMemoriesWat,
+} from '../helpers/hostile-fixtures.js'
 
 let v1: string
 let v2: string
@@ -363,14 +369,13 @@ describe('containment: what a hostile plugin cannot get around', () => {
 
   test('a core module instantiated twice cannot double its share of the budget', async () => {
     const wasm = await componentFromWat(`(component
-      (import "icp:sync-plugin/types@0.1.0" (instance))
+      ${TYPES_V1_IMPORT}
       (core module $m (memory 1))
       (core instance $a (instantiate $m))
       (core instance $b (instantiate $m))
       (core module $main (func (export "exec")))
       (core instance $i (instantiate $main))
-      (func $exec (canon lift (core func $i "exec")))
-      (export "exec" (func $exec)))`)
+      ${execExport('$i')})`)
     const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm, dirs: [] }))
     expect(error.kind).toBe('memory-limit')
     expect(error.causes[0]).toMatch(
@@ -381,11 +386,10 @@ describe('containment: what a hostile plugin cannot get around', () => {
 
   test('a memory whose minimum is over the budget is refused before it runs', async () => {
     const wasm = await componentFromWat(`(component
-      (import "icp:sync-plugin/types@0.1.0" (instance))
+      ${TYPES_V1_IMPORT}
       (core module $m (memory 8192) (func (export "exec")))
       (core instance $i (instantiate $m))
-      (func $exec (canon lift (core func $i "exec")))
-      (export "exec" (func $exec)))`)
+      ${execExport('$i')})`)
     const error = errorOf(
       await runPlugin({
         ...request(v1, project),
@@ -396,7 +400,9 @@ describe('containment: what a hostile plugin cannot get around', () => {
     )
     expect(error).toMatchObject({ kind: 'memory-limit' })
     expect(error.causes).toEqual([
-      "memory limit (256 MiB) exceeded: the plugin's memories and tables need 512.0 MiB at start",
+      expect.stringMatching(
+        /^memory limit \(256 MiB\) exceeded: the plugin's memories and tables need 512\.\d MiB at start$/,
+      ),
     ])
     await expectHealthy()
   })
@@ -429,6 +435,36 @@ describe('containment: what a hostile plugin cannot get around', () => {
       ],
     })
     expect(growthMb).toBeLessThan(200)
+    await expectHealthy()
+  })
+
+  test('exec: func(u32) -> u32 is refused before instantiation, naming what does not match', async () => {
+    const wasm = await componentFromWat(WRONG_EXEC_WAT)
+    const error = errorOf(
+      await runPlugin({ ...request(v1, project), component: wasm, pluginPath: '/p/x.wasm' }),
+    )
+    expect(error).toEqual({
+      kind: 'instantiate',
+      message: 'failed to instantiate wasm component at /p/x.wasm',
+      causes: [
+        expect.stringMatching(
+          /^type mismatch for export `exec`: parameter 1: expected record, found u32; expected func\(input: record \{ canister-id: string, .* \}\) -> result<_, string>, found func\(input: u32\) -> u32$/,
+        ),
+      ],
+    })
+    await expectHealthy()
+  })
+
+  test('a canister-call import of the wrong type is refused; a v2 plugin is checked against the 0.2 world', async () => {
+    const wasm = await componentFromWat(WRONG_CALL_IMPORT_WAT)
+    const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm }))
+    expect(error.kind).toBe('instantiate')
+    expect(error.causes).toEqual([
+      expect.stringMatching(
+        /^type mismatch for import `canister-call`: parameter 1: expected record, found u32; /,
+      ),
+    ])
+    // The well-typed WAT fixtures and both JS suites pass the same check (they run in the tests above).
     await expectHealthy()
   })
 

@@ -12,6 +12,7 @@ import {
   refusedImports,
 } from './interface.js'
 import { memoryLimitText } from './memory-budget.js'
+import { worldTypeMismatches } from './world-types.js'
 import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
 import type { GuestTarget } from './protocol.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
@@ -107,6 +108,23 @@ function interfaceOf(req: RunPluginRequest): InterfaceVersion {
     throw new RunFailure('refused-import', `failed to instantiate wasm component at ${req.pluginPath}`, [
       `the component imports ${refused.map((name) => `\`${name}\``).join(', ')}, which a sync plugin may not use (the host provides canister-call${detected.version === '0.2.0' ? ', canister-metadata-section' : ''} and WASI 0.2 io, clocks, random, cli and read-only filesystem; no network)`,
     ])
+  // As wasmtime when icp-cli instantiates: exec and the host functions must have the world's types.
+  let mismatches: string[]
+  try {
+    mismatches = worldTypeMismatches(req.component, detected.version)
+  } catch (error) {
+    if (error instanceof ComponentFormatError)
+      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [
+        error.message,
+      ])
+    throw error
+  }
+  if (mismatches.length > 0)
+    throw new RunFailure(
+      'instantiate',
+      `failed to instantiate wasm component at ${req.pluginPath}`,
+      mismatches,
+    )
   return detected.version
 }
 
