@@ -247,7 +247,10 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
     case 'memory-limit':
       return memoryError(end.message)
     case 'worker-error':
-      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY') return memoryError()
+      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY')
+        return memoryError(
+          `${memoryLimitText(memoryMb)}: the plugin worker's own heap (host objects held for the plugin, capped apart at 512 MiB) ran out`,
+        )
       return { kind: 'host', message: execFailed, causes: [`the plugin worker failed: ${end.message}`] }
     case 'outcome':
       break
