@@ -2,8 +2,12 @@ import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
 import {
   DROPPED_INDEX,
-  STATE_INDEX
-} from "./chunk-IFCE37VA.js";
+  EXPORT_PREFIX,
+  MemoryLimitError,
+  STATE_INDEX,
+  TABLE_ELEMENT_BYTES,
+  memoryLimitText
+} from "./chunk-RXSRL4KW.js";
 import {
   flushCodeCache,
   useCodeCache
@@ -33,7 +37,30 @@ import {
 } from "node:fs";
 import { join, sep } from "node:path";
 
+// src/plugin/wasi/handles.ts
+var MAX_OPEN_HANDLES = 1e4;
+var HandleLimitError = class extends Error {
+  name = "HandleLimitError";
+};
+var open = 0;
+function takeHandle(errorCode) {
+  if (open >= MAX_OPEN_HANDLES) {
+    if (errorCode !== void 0) throw errorCode;
+    throw new HandleLimitError(
+      `the plugin holds ${MAX_OPEN_HANDLES} open handles (descriptors, directory streams, streams, pollables), the most a run may hold`
+    );
+  }
+  open++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    open--;
+  };
+}
+
 // src/plugin/wasi/io.ts
+var CHECK_WRITE = 1048576;
 var IoError = class {
   constructor(message) {
     this.message = message;
@@ -54,6 +81,10 @@ var Pollable = class {
     this.deadline = deadline;
   }
   deadline;
+  release = takeHandle();
+  [Symbol.dispose]() {
+    this.release();
+  }
   ready() {
     return this.deadline === void 0 || process.hrtime.bigint() >= this.deadline;
   }
@@ -72,11 +103,21 @@ function poll(list) {
 }
 var CLOSED = { tag: "closed" };
 var InputStream = class {
-  constructor(source) {
+  /**
+   * `errorCode`: what the guest gets when it holds too many handles (when the call can return one);
+   * `counted: false` for the one stdin object of a run.
+   */
+  constructor(source, handle = {}) {
     this.source = source;
+    this.release = handle.counted === false ? () => {
+    } : takeHandle(handle.errorCode);
   }
   source;
   ended = false;
+  release;
+  [Symbol.dispose]() {
+    this.release();
+  }
   read(len) {
     if (this.ended) throw CLOSED;
     const chunk = this.source(Number(len > 1048576n ? 1048576n : len));
@@ -109,11 +150,11 @@ var OutputStream = class {
   sink;
   checkWrite() {
     if (!this.sink) throw failedStream("not permitted: read-only");
-    return 1048576n;
+    return BigInt(CHECK_WRITE);
   }
   write(contents) {
     if (!this.sink) throw failedStream("not permitted: read-only");
-    if (contents.length > 0) this.sink(contents.slice());
+    if (contents.length > 0) this.sink(contents);
   }
   blockingWriteAndFlush(contents) {
     this.write(contents);
@@ -128,6 +169,7 @@ var OutputStream = class {
     return new Pollable();
   }
   writeZeroes(len) {
+    if (len > BigInt(CHECK_WRITE)) throw failedStream(`write-zeroes of ${len} bytes exceeds check-write`);
     this.write(new Uint8Array(Number(len)));
   }
   blockingWriteZeroesAndFlush(len) {
@@ -145,6 +187,17 @@ var OutputStream = class {
 
 // src/plugin/wasi/filesystem.ts
 var NOT_PERMITTED = "not-permitted";
+var INSUFFICIENT_MEMORY = "insufficient-memory";
+function entryType(entry) {
+  if (entry.isFile()) return "regular-file";
+  if (entry.isDirectory()) return "directory";
+  if (entry.isSymbolicLink()) return "symbolic-link";
+  if (entry.isFIFO()) return "fifo";
+  if (entry.isSocket()) return "socket";
+  if (entry.isCharacterDevice()) return "character-device";
+  if (entry.isBlockDevice()) return "block-device";
+  return "unknown";
+}
 function errnoCode(error) {
   switch (error?.code) {
     case "ENOENT":
@@ -205,48 +258,49 @@ function inside(root, real) {
 }
 function createFilesystem(preopens) {
   class DirectoryEntryStream {
-    dir;
+    entries = [];
+    release;
     constructor(path) {
-      this.dir = fsCall(() => opendirSync(path));
+      this.release = takeHandle(INSUFFICIENT_MEMORY);
+      try {
+        fsCall(() => {
+          const dir = opendirSync(path);
+          try {
+            for (let entry = dir.readSync(); entry; entry = dir.readSync())
+              this.entries.push({ type: entryType(entry), name: entry.name });
+          } finally {
+            dir.closeSync();
+          }
+        });
+      } catch (error) {
+        this.release();
+        throw error;
+      }
+      this.entries.reverse();
     }
     readDirectoryEntry() {
-      if (!this.dir) return void 0;
-      const entry = fsCall(() => this.dir.readSync());
-      if (!entry) {
-        this.close();
-        return void 0;
-      }
-      let type = "unknown";
-      if (entry.isFile()) type = "regular-file";
-      else if (entry.isDirectory()) type = "directory";
-      else if (entry.isSymbolicLink()) type = "symbolic-link";
-      else if (entry.isFIFO()) type = "fifo";
-      else if (entry.isSocket()) type = "socket";
-      else if (entry.isCharacterDevice()) type = "character-device";
-      else if (entry.isBlockDevice()) type = "block-device";
-      return { type, name: entry.name };
-    }
-    close() {
-      try {
-        this.dir?.closeSync();
-      } catch {
-      }
-      this.dir = void 0;
+      return this.entries.pop();
     }
     [Symbol.dispose]() {
-      this.close();
+      this.release();
     }
   }
   class Descriptor {
-    /** Canonical host path (inside root) and what it is. */
-    constructor(root, path, kind) {
+    /** Canonical host path (inside root) and what it is; `counted` for every one but the preopens. */
+    constructor(root, path, kind, counted = true) {
       this.root = root;
       this.path = path;
       this.kind = kind;
+      this.release = counted ? takeHandle(INSUFFICIENT_MEMORY) : () => {
+      };
     }
     root;
     path;
     kind;
+    release;
+    [Symbol.dispose]() {
+      this.release();
+    }
     /**
      * Resolves a guest path relative to this descriptor: lexical '..' may not climb above the root,
      * then symlinks are followed and the real path must stay inside the root.
@@ -279,11 +333,14 @@ function createFilesystem(preopens) {
     readViaStream(offset) {
       if (this.kind !== "regular-file") throw "is-directory";
       let position = offset;
-      return new InputStream((length) => {
-        const [bytes] = this.read(BigInt(length), position);
-        position += BigInt(bytes.length);
-        return bytes;
-      });
+      return new InputStream(
+        (length) => {
+          const [bytes] = this.read(BigInt(length), position);
+          position += BigInt(bytes.length);
+          return bytes;
+        },
+        { errorCode: INSUFFICIENT_MEMORY }
+      );
     }
     writeViaStream() {
       throw NOT_PERMITTED;
@@ -352,14 +409,14 @@ function createFilesystem(preopens) {
     linkAt() {
       throw NOT_PERMITTED;
     }
-    openAt(flags, path, open, descriptor) {
-      if (open.create || open.truncate || open.exclusive) throw NOT_PERMITTED;
+    openAt(flags, path, open2, descriptor) {
+      if (open2.create || open2.truncate || open2.exclusive) throw NOT_PERMITTED;
       if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED;
       const target = this.resolve(path, flags.symlinkFollow === true);
       if (target.link) throw "loop";
       const stats = fsCall(() => statSync(target.path));
       if (stats.isDirectory()) return new Descriptor(this.root, target.path, "directory");
-      if (open.directory) throw "not-directory";
+      if (open2.directory) throw "not-directory";
       if (!stats.isFile()) throw NOT_PERMITTED;
       return new Descriptor(this.root, target.path, "regular-file");
     }
@@ -396,7 +453,7 @@ function createFilesystem(preopens) {
   }
   const roots = preopens.map(({ guest, host }) => {
     const root = { host };
-    return [new Descriptor(root, host, "directory"), guest];
+    return [new Descriptor(root, host, "directory", false), guest];
   });
   return {
     types: {
@@ -413,6 +470,7 @@ function createFilesystem(preopens) {
 }
 
 // src/plugin/wasi/index.ts
+var MAX_HOST_ALLOCATION = 16 * 1024 * 1024;
 var PluginExit = class extends Error {
   constructor(code) {
     super(`plugin called wasi:cli/exit with status ${code}`);
@@ -429,8 +487,17 @@ var ACCESS_DENIED = "access-denied";
 function createWasi(options) {
   const stdout = new OutputStream((bytes) => options.write("stdout", bytes));
   const stderr = new OutputStream((bytes) => options.write("stderr", bytes));
+  const stdin = new InputStream(() => new Uint8Array(0), { counted: false });
   const fs = createFilesystem(options.preopens);
   const started = process.hrtime.bigint();
+  const allocationCap = Math.min(MAX_HOST_ALLOCATION, options.memoryMb * 1024 * 1024);
+  const randomList = (len) => {
+    if (len > BigInt(allocationCap))
+      throw new MemoryLimitError(
+        `${memoryLimitText(options.memoryMb)}: the plugin asked wasi:random for ${len} bytes in one call (at most ${allocationCap})`
+      );
+    return new Uint8Array(randomBytes(Number(len)));
+  };
   class Network {
   }
   class TcpSocket {
@@ -464,15 +531,15 @@ function createWasi(options) {
       resolution: () => ({ seconds: 0n, nanoseconds: 1e6 })
     },
     "wasi:random/random": {
-      getRandomBytes: (len) => new Uint8Array(randomBytes(Number(len))),
+      getRandomBytes: randomList,
       getRandomU64: () => randomU64()
     },
     "wasi:random/insecure": {
-      getInsecureRandomBytes: (len) => new Uint8Array(randomBytes(Number(len))),
+      getInsecureRandomBytes: randomList,
       getInsecureRandomU64: () => randomU64()
     },
     "wasi:random/insecure-seed": { insecureSeed: () => [randomU64(), randomU64()] },
-    "wasi:cli/stdin": { getStdin: () => new InputStream(() => new Uint8Array(0)) },
+    "wasi:cli/stdin": { getStdin: () => stdin },
     "wasi:cli/stdout": { getStdout: () => stdout },
     "wasi:cli/stderr": { getStderr: () => stderr },
     "wasi:cli/terminal-input": { TerminalInput },
@@ -525,7 +592,7 @@ function write(stream, bytes) {
   const take = Math.max(0, Math.min(room, bytes.length));
   if (take > 0) {
     accepted[stream] += take;
-    post({ t: "out", stream, bytes: take === bytes.length ? bytes : bytes.slice(0, take) });
+    post({ t: "out", stream, bytes: bytes.slice(0, take) });
   }
   if (take < bytes.length) Atomics.add(dropped, DROPPED_INDEX[stream] - 1, BigInt(bytes.length - take));
 }
@@ -543,13 +610,34 @@ function asResult(reply) {
 }
 var canisterCall = (req) => asResult(hostCall({ t: "call", req }));
 var canisterMetadataSection = (req) => asResult(hostCall({ t: "metadata", req }));
-var instances = [];
-function largestMemory() {
-  let largest = 0;
-  for (const instance of instances)
-    for (const value of Object.values(instance.exports))
-      if (value instanceof WebAssembly.Memory) largest = Math.max(largest, value.buffer.byteLength);
-  return largest;
+var moduleNames = new Map(Object.entries(data.modules).map(([name, module]) => [module, name]));
+var tracked = [];
+var budgetBytes = data.memoryMb * 1024 * 1024;
+var allotted = 0;
+async function instantiateCore(module, imports) {
+  const name = moduleNames.get(module);
+  const caps = name === void 0 ? void 0 : data.caps[name];
+  if (!caps) throw new Error("a core module that was not budgeted cannot be instantiated");
+  allotted += caps.reduce((sum, cap) => sum + cap.bytes, 0);
+  if (allotted > budgetBytes)
+    throw new MemoryLimitError(
+      `${memoryLimitText(data.memoryMb)}: core module ${name} is instantiated again and its memories do not fit`
+    );
+  const instance = await WebAssembly.instantiate(module, imports);
+  for (const [exported, item] of Object.entries(instance.exports))
+    if (exported.startsWith(EXPORT_PREFIX))
+      tracked.push({ item, cap: caps[Number(exported.split(":").at(-1))] });
+  return instance;
+}
+function memoryReport() {
+  let usedBytes = 0;
+  let nearLimit = false;
+  for (const { item, cap } of tracked) {
+    const bytes = item instanceof WebAssembly.Memory ? item.buffer.byteLength : item.length * TABLE_ELEMENT_BYTES;
+    usedBytes += bytes;
+    if (cap.bound && bytes >= cap.bytes * 0.9) nearLimit = true;
+  }
+  return { usedBytes, nearLimit };
 }
 function describe(error) {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -564,7 +652,7 @@ async function main() {
     const glue = await import(pathToFileURL(data.modulePath).href);
     if (codeCached) flushCodeCache();
     const imports = {
-      ...createWasi({ preopens: data.preopens, write }),
+      ...createWasi({ preopens: data.preopens, write, memoryMb: data.memoryMb }),
       "canister-call": { default: canisterCall }
     };
     if (data.version === "0.2.0") imports["canister-metadata-section"] = { default: canisterMetadataSection };
@@ -573,14 +661,10 @@ async function main() {
       if (!module) throw new Error(`missing core module ${name}`);
       return module;
     };
-    const instantiateCore = async (module, coreImports) => {
-      const instance = await WebAssembly.instantiate(module, coreImports);
-      instances.push(instance);
-      return instance;
-    };
     ({ exec } = await glue.instantiate(getCoreModule, imports, instantiateCore));
   } catch (error) {
-    post({ t: "done", outcome: { kind: "instantiate", message: describe(error) }, execMs: 0, memoryBytes: 0 });
+    const outcome2 = error instanceof MemoryLimitError ? { kind: "memory-limit", message: error.message } : { kind: "instantiate", message: describe(error) };
+    post({ t: "done", outcome: outcome2, execMs: 0, memory: memoryReport() });
     return;
   }
   post({ t: "running", instantiateMs: performance.now() - started });
@@ -592,8 +676,9 @@ async function main() {
   } catch (error) {
     if (typeof error === "string") outcome = { kind: "err", message: error };
     else if (error instanceof PluginExit) outcome = { kind: "exit", code: error.code };
+    else if (error instanceof MemoryLimitError) outcome = { kind: "memory-limit", message: error.message };
     else outcome = { kind: "trap", message: describe(error) };
   }
-  post({ t: "done", outcome, execMs: performance.now() - execStarted, memoryBytes: largestMemory() });
+  post({ t: "done", outcome, execMs: performance.now() - execStarted, memory: memoryReport() });
 }
 void main();

@@ -23,6 +23,9 @@ export interface SyncOptions {
   /** Principal text of a proxy canister for update calls with `direct: false`. */
   proxy?: string
   computeLimitSeconds: number
+  /** Wall-clock bound of one plugin step, canister-call waits included. */
+  timeoutSeconds: number
+  /** Budget of one plugin run: all its wasm memories and tables together (MEMORY_LIMIT_MB). */
   memoryLimitMb: number
   /** Canisters synced at once. */
   parallel: number
@@ -36,7 +39,18 @@ export interface SyncOptions {
 
 export const COMPUTE_LIMIT_ENV = 'ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS'
 export const DEFAULT_COMPUTE_LIMIT_SECONDS = 60
-export const DEFAULT_MEMORY_LIMIT_MB = 2048
+
+/**
+ * Bounds of `memory-limit-mb` / `--memory-limit-mb`, declared once for the inputs, the flag, their
+ * help and the docs. 4096 MiB is all a 32-bit wasm memory can address; below 16 MiB not even a small
+ * plugin starts (a componentize-js plugin needs ~40 MiB).
+ */
+export const MEMORY_LIMIT_MB = { min: 16, max: 4096, default: 2048 } as const
+export const MEMORY_LIMIT_TEXT = `a whole number of MiB from ${MEMORY_LIMIT_MB.min} to ${MEMORY_LIMIT_MB.max}`
+
+/** Bounds of `timeout-seconds` / `--timeout-seconds` (wall clock per plugin step). */
+export const TIMEOUT_SECONDS = { min: 1, max: 21_600, default: 600 } as const
+export const TIMEOUT_TEXT = `a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}`
 
 /** Thrown for a bad input or flag; `input` names it so the user knows what to fix. */
 export class OptionError extends Error {
@@ -70,6 +84,20 @@ export function computeLimitOption(input: string, raw: string | undefined, env: 
   return value
 }
 
+/** A whole number within `bounds`; `fallback` when not given; an OptionError naming `input` otherwise. */
+export function boundedIntOption(
+  input: string,
+  raw: string | undefined,
+  bounds: { min: number; max: number; default: number },
+  expected: string,
+): number {
+  if (raw === undefined || raw === '') return bounds.default
+  const value = parsePositiveInt(raw, bounds.max)
+  if (value === undefined || value < bounds.min)
+    throw new OptionError(input, `expected ${expected}, got '${raw}'`)
+  return value
+}
+
 /** Names separated by commas and/or newlines, blanks dropped. */
 export function parseNameList(raw: string): string[] {
   return raw
@@ -97,6 +125,20 @@ export function parsePositiveInt(raw: string, max = Number.MAX_SAFE_INTEGER): nu
 /** The canister-IDs input: a JSON or YAML map of canister name → principal, every principal checked. */
 export function canisterIdMap(raw: string, input: string): Record<string, string> {
   return parseIdsInput(raw, (message) => new OptionError(input, message))
+}
+
+/** An http(s) URL (the network-url input and flag); undefined when not given. */
+export function urlOption(input: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new OptionError(input, `'${raw}' is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new OptionError(input, `expected an http:// or https:// URL, got '${raw}'`)
+  return raw
 }
 
 /** A principal in text form, checked (checksum included) so a typo fails before any canister runs. */

@@ -41,7 +41,9 @@ export function planSync(project: Project, req: PlanRequest): SyncPlan {
   const target = networkTarget(project, network, req.networkOverride, warnings)
 
   const file = idsFile(project.dir, env.name, network.mode)
-  const canisterIds: Record<string, string> = { ...readIdsFile(file) }
+  // Names come from user input: a null-prototype map, looked up with Object.hasOwn only, so a canister
+  // named `constructor` or `__proto__` is never "found" on Object.prototype.
+  const canisterIds: Record<string, string> = Object.assign(Object.create(null), readIdsFile(file))
   for (const [name, id] of Object.entries(req.canisterIds ?? {})) {
     if (!project.canisters.some((c) => c.name === name)) {
       warnings.push(`canister-ids names '${name}', which is not a canister of this project; ignored`)
@@ -50,7 +52,7 @@ export function planSync(project: Project, req: PlanRequest): SyncPlan {
     canisterIds[name] = id
   }
   for (const name of targets) {
-    if (canisterIds[name] === undefined) {
+    if (!Object.hasOwn(canisterIds, name)) {
       // icp's two links, then how to give the ID: the mapping file (committed, for a connected network)
       // or the canister-ids input / --canister-ids, which win over it.
       const mapping = relative(project.dir, file)

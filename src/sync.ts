@@ -315,7 +315,11 @@ async function runPluginStep(
     },
     canisterCall: caller.canisterCall,
     metadataSection: caller.metadataSection,
-    limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
+    limits: {
+      computeSeconds: options.computeLimitSeconds,
+      wallSeconds: options.timeoutSeconds,
+      memoryMb: options.memoryLimitMb,
+    },
     cacheDir: caches.transpiled,
     codeCacheDir: caches.codeCache,
     onLine,

@@ -2,6 +2,7 @@
 import { join } from 'node:path'
 
 import { buildJsPlugin } from './build-plugin.js'
+import { TYPES_V1_IMPORT, execExport } from './wat.js'
 import { REPO_ROOT } from './paths.js'
 
 export const FIXTURE_PLUGINS = join(REPO_ROOT, '__tests__/fixtures/plugins')
@@ -16,19 +17,18 @@ export function suiteV2(): Promise<string> {
 
 /** Imports only the 0.1.0 types instance and wasi:cli/exit; `exec` calls exit(err). */
 export const EXIT_COMPONENT_WAT = `(component
-  (import "icp:sync-plugin/types@0.1.0" (instance))
+  ${TYPES_V1_IMPORT}
   (import "wasi:cli/exit@0.2.0" (instance $exit (export "exit" (func (param "status" (result))))))
   (alias export $exit "exit" (func $exitf))
   (core func $exitc (canon lower (func $exitf)))
   (core module $m (import "" "exit" (func $e (param i32))) (func (export "exec") i32.const 1 call $e))
   (core instance $i (instantiate $m (with "" (instance (export "exit" (func $exitc))))))
-  (func $exec (canon lift (core func $i "exec")))
-  (export "exec" (func $exec))
+  ${execExport('$i')}
 )`
 
 /** `exec` asks wasi:cli/environment for the environment and traps if it is not empty. */
 export const ENV_COMPONENT_WAT = `(component
-  (import "icp:sync-plugin/types@0.1.0" (instance))
+  ${TYPES_V1_IMPORT}
   (import "wasi:cli/environment@0.2.3" (instance $env
     (export "get-environment" (func (result (list (tuple string string)))))))
   (alias export $env "get-environment" (func $getenv))
@@ -49,8 +49,7 @@ export const ENV_COMPONENT_WAT = `(component
     (func (export "exec") i32.const 16 call $g i32.const 20 i32.load if unreachable end))
   (core instance $i (instantiate $main (with "env" (instance
     (export "memory" (memory $memory)) (export "getenv" (func $getenv_low))))))
-  (func $exec (canon lift (core func $i "exec")))
-  (export "exec" (func $exec))
+  ${execExport('$i')}
 )`
 
 /** Imports wasi:http: must be refused before anything is instantiated. */
@@ -70,7 +69,7 @@ export const FUTURE_VERSION_COMPONENT_WAT = `(component
  * never returns one, and the enum only needs the cases this test reads.
  */
 export const SOCKETS_COMPONENT_WAT = `(component
-  (import "icp:sync-plugin/types@0.1.0" (instance))
+  ${TYPES_V1_IMPORT}
   (import "wasi:sockets/network@0.2.0" (instance $net
     (type $fam (enum "ipv4" "ipv6"))
     (export "ip-address-family" (type (eq $fam)))
@@ -96,6 +95,5 @@ export const SOCKETS_COMPONENT_WAT = `(component
       i32.const 68 i32.load8_u i32.const 1 i32.ne if unreachable end))
   (core instance $i (instantiate $main (with "env" (instance
     (export "memory" (memory $memory)) (export "create" (func $create_low))))))
-  (func $exec (canon lift (core func $i "exec")))
-  (export "exec" (func $exec))
+  ${execExport('$i')}
 )`

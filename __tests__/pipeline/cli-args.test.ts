@@ -136,3 +136,79 @@ describe('the cache directory, read before the CLI loads (for the V8 compile cac
     expect(cacheDirFromArgv([], { XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/icp-sync')
   })
 })
+
+describe('containment options and plugin text on a terminal', () => {
+  test('--timeout-seconds and --memory-limit-mb: defaults, bounds and their errors', () => {
+    expect(parseCli([], {}).options).toMatchObject({ timeoutSeconds: 600, memoryLimitMb: 2048 })
+    expect(parseCli(['--timeout-seconds', '30', '--memory-limit-mb', '16'], {}).options).toMatchObject({
+      timeoutSeconds: 30,
+      memoryLimitMb: 16,
+    })
+    expect(() => parseCli(['--memory-limit-mb', '1'], {})).toThrow(
+      "input '--memory-limit-mb': expected a whole number of MiB from 16 to 4096, got '1'",
+    )
+    expect(() => parseCli(['--memory-limit-mb', '4097'], {})).toThrow(/from 16 to 4096, got '4097'/)
+    expect(() => parseCli(['--timeout-seconds', '0'], {})).toThrow(
+      "input '--timeout-seconds': expected a whole number of seconds from 1 to 21600, got '0'",
+    )
+  })
+
+  test('--network-url is checked up front, as the Action checks network-url', () => {
+    expect(() => parseCli(['--network-url', 'file:///etc/passwd'], {})).toThrow(
+      "input '--network-url': expected an http:// or https:// URL, got 'file:///etc/passwd'",
+    )
+    expect(() => parseCli(['--network-url', 'not a url'], {})).toThrow(
+      "input '--network-url': 'not a url' is not a URL",
+    )
+    expect(parseCli(['--network-url', 'http://127.0.0.1:4943'], {}).options?.networkUrl).toBe(
+      'http://127.0.0.1:4943',
+    )
+  })
+
+  const canister = { name: 'demo', id: 'rwlgt-iiaaa-aaaaa-aaaaa-cai' }
+  const step = { index: 1, total: 1, label: 'plugin path: p.wasm' }
+  const hostile = [
+    'csi \x1b[31mred\x1b[0m',
+    'osc52 \x1b]52;c;ZXZpbA==\x07title \x1b]0;pwned\x1b\\',
+    'dcs \x1bPq#0;2;0;0;0\x1b\\ apc \x1b_x\x1b\\ pm \x1b^y\x1b\\ sos \x1bXz\x1b\\',
+    'c1 \x9b2J\x9d0;t\x9c lone\x1b',
+    'over\rwrite back\bspace bell\x07',
+  ]
+
+  test('plain and live output: every escape family and bare CR removed, the text kept', () => {
+    let plain = ''
+    const observer = plainObserver({ write: (chunk: string) => (plain += chunk) })
+    for (const line of hostile) observer.line(canister, step, 'stderr', line)
+    let live = ''
+    const tty = ttyObserver({ write: (chunk: string) => (live += chunk), columns: 200 })
+    for (const line of hostile) tty.line(canister, step, 'stderr', line)
+    expect(plain.split('\n').slice(0, -1)).toEqual([
+      '[demo] > csi red',
+      '[demo] > osc52 title ',
+      '[demo] > dcs  apc  pm  sos ',
+      '[demo] > c1  lone',
+      '[demo] > overwrite backspace bell',
+    ])
+    // The live view writes its own cursor moves (ESC [ n A, ESC [ J) and nothing else.
+    const own = new RegExp(String.fromCharCode(27) + '\\[\\d*[AJ]', 'g')
+    expect(live.replace(own, '')).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/) // eslint-disable-line no-control-regex
+    expect(live).toContain('— overwrite backspace bell')
+  })
+
+  test('on a GitHub runner the plain output brackets plugin lines with a fresh stop-commands token', () => {
+    let text = ''
+    const observer = plainObserver({ write: (chunk: string) => (text += chunk) }, { inert: true })
+    observer.line(canister, step, 'stdout', '::error::forged')
+    observer.line(canister, step, 'stdout', 'x ##[warning]forged')
+    const lines = text.split('\n')
+    const tokens = lines.filter((l) => l.startsWith('::stop-commands::')).map((l) => l.slice(17))
+    expect(tokens).toHaveLength(2)
+    expect(tokens[0]).toMatch(/^[0-9a-f]{32}$/)
+    expect(tokens[0]).not.toBe(tokens[1])
+    expect(lines.slice(0, 3)).toEqual([
+      `::stop-commands::${tokens[0]}`,
+      '[demo] > ::error::forged',
+      `::${tokens[0]}::`,
+    ])
+  })
+})

@@ -123,7 +123,7 @@ describe('output capture', () => {
 
 describe('stand-ins', () => {
   test('sockets are denied, environment and args empty, no cwd', () => {
-    const wasi = createWasi({ preopens: [], write: () => {} })
+    const wasi = createWasi({ preopens: [], write: () => {}, memoryMb: 256 })
     for (const [iface, fn] of [
       ['wasi:sockets/tcp-create-socket', 'createTcpSocket'],
       ['wasi:sockets/udp-create-socket', 'createUdpSocket'],

@@ -17,7 +17,14 @@ import {
   suiteV2,
 } from '../helpers/plugin-fixtures.js'
 import { makeProject, request, testHandler, type Recorded } from '../helpers/plugin-run.js'
-import { ANSWER_COMPONENT_WAT } from '../helpers/wat.js'
+import { ANSWER_COMPONENT_WAT, TYPES_V1_IMPORT, execExport } from '../helpers/wat.js'
+import {
+  RANDOM_WAT,
+  WRITE_ZEROES_WAT,
+  WRONG_CALL_IMPORT_WAT,
+  WRONG_EXEC_WAT,
+  manyMemoriesWat,
+} from '../helpers/hostile-fixtures.js'
 
 let v1: string
 let v2: string
@@ -306,7 +313,7 @@ describe('budgets stop runaway plugins and leave the process healthy', () => {
     )
     const error = errorOf(result)
     expect(error.kind).toBe('memory-limit')
-    expect(error.causes[0]).toMatch(/exceeded the 256 MiB memory limit/)
+    expect(error.causes[0]).toMatch(/^memory limit \(256 MiB\) exceeded/)
     await expectHealthy()
   })
 
@@ -325,6 +332,146 @@ describe('budgets stop runaway plugins and leave the process healthy', () => {
     expect(stdout.at(-1)!.line).toBe(`… ${10 * 1024 * 1024 - 1024 * 1024} bytes of stdout truncated`)
     expect(result.persistentStderr).toEqual(['red after flood'])
     expect(lines).toHaveLength(result.output.length)
+    await expectHealthy()
+  })
+})
+
+/** Runs `fn` while sampling this process's RSS every 5 ms; returns its result and the growth in MB. */
+async function rssGrowth<T>(fn: () => Promise<T>): Promise<{ result: T; growthMb: number }> {
+  const before = process.memoryUsage.rss()
+  let peak = before
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5)
+  try {
+    const result = await fn()
+    return { result, growthMb: (Math.max(peak, process.memoryUsage.rss()) - before) / 1024 / 1024 }
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
+describe('containment: what a hostile plugin cannot get around', () => {
+  test('24 memories × 125 MiB under a 256 MiB budget → memory limit, RSS bounded by the budget', async () => {
+    const wasm = await componentFromWat(manyMemoriesWat(24, 125))
+    const { result, growthMb } = await rssGrowth(() =>
+      runPlugin({
+        ...request(v1, project),
+        component: wasm,
+        dirs: [],
+        limits: { computeSeconds: 30, memoryMb: 256 },
+      }),
+    )
+    const error = errorOf(result)
+    expect(error.kind).toBe('memory-limit')
+    expect(error.causes[0]).toMatch(/^memory limit \(256 MiB\) exceeded/)
+    expect(growthMb).toBeLessThan(400) // 3 GB without a budget across memories
+    await expectHealthy()
+  })
+
+  test('a core module instantiated twice cannot double its share of the budget', async () => {
+    const wasm = await componentFromWat(`(component
+      ${TYPES_V1_IMPORT}
+      (core module $m (memory 1))
+      (core instance $a (instantiate $m))
+      (core instance $b (instantiate $m))
+      (core module $main (func (export "exec")))
+      (core instance $i (instantiate $main))
+      ${execExport('$i')})`)
+    const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm, dirs: [] }))
+    expect(error.kind).toBe('memory-limit')
+    expect(error.causes[0]).toMatch(
+      /^memory limit \(1024 MiB\) exceeded: core module .* is instantiated again/,
+    )
+    await expectHealthy()
+  })
+
+  test('a memory whose minimum is over the budget is refused before it runs', async () => {
+    const wasm = await componentFromWat(`(component
+      ${TYPES_V1_IMPORT}
+      (core module $m (memory 8192) (func (export "exec")))
+      (core instance $i (instantiate $m))
+      ${execExport('$i')})`)
+    const error = errorOf(
+      await runPlugin({
+        ...request(v1, project),
+        component: wasm,
+        dirs: [],
+        limits: { computeSeconds: 30, memoryMb: 256 },
+      }),
+    )
+    expect(error).toMatchObject({ kind: 'memory-limit' })
+    expect(error.causes).toEqual([
+      expect.stringMatching(
+        /^memory limit \(256 MiB\) exceeded: the plugin's memories and tables need 512\.\d MiB at start$/,
+      ),
+    ])
+    await expectHealthy()
+  })
+
+  test('write-zeroes of 1 GiB is refused (last-operation-failed), nothing allocated', async () => {
+    const wasm = await componentFromWat(WRITE_ZEROES_WAT)
+    const { result, growthMb } = await rssGrowth(() =>
+      runPlugin({ ...request(v1, project), component: wasm, dirs: [] }),
+    )
+    expect(result.error).toBeUndefined() // the WAT traps unless the host refused
+    expect(growthMb).toBeLessThan(200)
+    await expectHealthy()
+  })
+
+  test('get-random-bytes of 1 GiB → memory limit, nothing allocated', async () => {
+    const wasm = await componentFromWat(RANDOM_WAT)
+    const { result, growthMb } = await rssGrowth(() =>
+      runPlugin({
+        ...request(v1, project),
+        component: wasm,
+        dirs: [],
+        limits: { computeSeconds: 30, memoryMb: 256 },
+      }),
+    )
+    expect(errorOf(result)).toEqual({
+      kind: 'memory-limit',
+      message: expect.stringMatching(/^failed to call exec\(\) on plugin at /),
+      causes: [
+        'memory limit (256 MiB) exceeded: the plugin asked wasi:random for 1073741824 bytes in one call (at most 16777216)',
+      ],
+    })
+    expect(growthMb).toBeLessThan(200)
+    await expectHealthy()
+  })
+
+  test('exec: func(u32) -> u32 is refused before instantiation, naming what does not match', async () => {
+    const wasm = await componentFromWat(WRONG_EXEC_WAT)
+    const error = errorOf(
+      await runPlugin({ ...request(v1, project), component: wasm, pluginPath: '/p/x.wasm' }),
+    )
+    expect(error).toEqual({
+      kind: 'instantiate',
+      message: 'failed to instantiate wasm component at /p/x.wasm',
+      causes: [
+        expect.stringMatching(
+          /^type mismatch for export `exec`: parameter 1: expected record, found u32; expected func\(input: record \{ canister-id: string, .* \}\) -> result<_, string>, found func\(input: u32\) -> u32$/,
+        ),
+      ],
+    })
+    await expectHealthy()
+  })
+
+  test('a canister-call import of the wrong type is refused; a v2 plugin is checked against the 0.2 world', async () => {
+    const wasm = await componentFromWat(WRONG_CALL_IMPORT_WAT)
+    const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm }))
+    expect(error.kind).toBe('instantiate')
+    expect(error.causes).toEqual([
+      expect.stringMatching(
+        /^type mismatch for import `canister-call`: parameter 1: expected record, found u32; /,
+      ),
+    ])
+    // The well-typed WAT fixtures and both JS suites pass the same check (they run in the tests above).
+    await expectHealthy()
+  })
+
+  test('50,000 directory streams: the handle cap answers insufficient-memory, no descriptor is held', async () => {
+    const result = await runPlugin(request(v1, project, { mode: 'handles' }))
+    expect(result.error).toBeUndefined()
+    expect(result.persistentStderr).toEqual(['opened 10000; then insufficient-memory'])
     await expectHealthy()
   })
 })

@@ -306,3 +306,34 @@ describe('the network target', () => {
     ).toThrow("input 'network-url': not a URL: 'not a url'")
   })
 })
+
+describe('names that are Object.prototype keys', () => {
+  test('a canister named `constructor` or `__proto__` without an ID is not "found" on the prototype', async () => {
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const dir = makeProject(`canisters:
+  - name: "${name}"
+    build: {steps: [{type: script, command: make}]}
+    sync: {steps: [{type: script, command: echo}]}
+networks:
+  - name: stage
+    mode: connected
+    url: http://127.0.0.1:9
+    root-key: mainnet
+environments:
+  - name: ci
+    network: stage
+`)
+      const project = await loadProject(dir)
+      expect(planError(project, { environment: 'ci', canisters: [] }).message).toContain(
+        `could not find ID for canister '${name}'`,
+      )
+      // …and one given by the canister-ids input is kept as its own entry.
+      const plan = planSync(project, {
+        environment: 'ci',
+        canisters: [],
+        canisterIds: parseIdsInput(`{"${name}": "${IDS[0]}"}`, (m) => new Error(m)),
+      })
+      expect(plan.canisters.map((c) => [c.name, c.id])).toEqual([[name, IDS[0]]])
+    }
+  })
+})

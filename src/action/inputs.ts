@@ -6,8 +6,12 @@ import * as core from '@actions/core'
 
 import { secretForms } from '../identity/index.js'
 import {
-  DEFAULT_MEMORY_LIMIT_MB,
+  MEMORY_LIMIT_MB,
+  MEMORY_LIMIT_TEXT,
   OptionError,
+  TIMEOUT_SECONDS,
+  TIMEOUT_TEXT,
+  boundedIntOption,
   type SyncOptions,
   canisterIdMap,
   computeLimitOption,
@@ -15,6 +19,7 @@ import {
   parsePositiveInt,
   parseShard,
   principalOption,
+  urlOption,
 } from '../options.js'
 
 /**
@@ -45,12 +50,23 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
     canisters: parseNameList(core.getInput('canisters')),
     identityPem: identityPem.trim() ? identityPem : undefined,
     identityPassword: identityPassword || undefined,
-    networkUrl: optionalUrl('network-url', core.getInput('network-url')),
+    networkUrl: urlOption('network-url', core.getInput('network-url')),
     rootKey: core.getInput('root-key') || undefined,
     canisterIds: canisterIdMap(core.getInput('canister-ids', { trimWhitespace: false }), 'canister-ids'),
     proxy: principalOption('proxy', core.getInput('proxy')),
     computeLimitSeconds,
-    memoryLimitMb: intInput('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
+    timeoutSeconds: boundedIntOption(
+      'timeout-seconds',
+      core.getInput('timeout-seconds'),
+      TIMEOUT_SECONDS,
+      TIMEOUT_TEXT,
+    ),
+    memoryLimitMb: boundedIntOption(
+      'memory-limit-mb',
+      core.getInput('memory-limit-mb'),
+      MEMORY_LIMIT_MB,
+      MEMORY_LIMIT_TEXT,
+    ),
     parallel: intInput('parallel', 1, 64),
     scriptSteps: oneOf('script-steps', ['run', 'skip'] as const, 'run'),
     cache: boolInput('cache', true),
@@ -86,19 +102,6 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   if (!raw) return fallback
   if ((allowed as readonly string[]).includes(raw)) return raw as T
   throw new OptionError(name, `expected one of ${allowed.join(', ')}, got '${raw}'`)
-}
-
-function optionalUrl(name: string, raw: string): string | undefined {
-  if (!raw) return undefined
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new OptionError(name, `'${raw}' is not a URL`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new OptionError(name, `expected an http:// or https:// URL, got '${raw}'`)
-  return raw
 }
 
 function shardInput(raw: string): { index: number; count: number } | undefined {

@@ -1,9 +1,12 @@
 // Live log for the Actions runner: one group per canister step. With parallel canisters the runner
 // cannot nest interleaved groups, so each step's lines are held and printed as a group when it ends.
+// Every line a plugin or script produced (live output, stderr repeated after success, failure dumps)
+// is printed inside a stop-commands block, so it can never become a workflow command.
 import * as core from '@actions/core'
 
 import type { CanisterRef, StepRef, SyncObserver } from '../report/observer.js'
 import type { CanisterResult, StepResult } from '../report/result.js'
+import { inertBlock } from '../report/inert.js'
 import { failureDump, persistentLines, stepOutcome, stepTitle } from '../report/text.js'
 import { annotateError } from './annotations.js'
 
@@ -14,6 +17,8 @@ export function actionObserver(parallel: number, redact: (text: string) => strin
   const outcome = (result: StepResult): string =>
     stepOutcome(result) + (result.kind === 'plugin' ? `, ${result.calls} canister call(s)` : '')
 
+  const printInert = (lines: string[]): void => inertBlock(lines).forEach((line) => core.info(line))
+
   return {
     info: (message) => core.info(message),
     warning: (message) => core.warning(message),
@@ -22,13 +27,13 @@ export function actionObserver(parallel: number, redact: (text: string) => strin
       else held.set(key(canister, step), [])
     },
     line(canister, step, _stream, line) {
-      if (live) core.info(line)
+      if (live) printInert([line])
       else held.get(key(canister, step))?.push(line)
     },
     stepFinished(canister, step, result) {
       if (!live) {
         core.startGroup(stepTitle(canister, step))
-        for (const line of held.get(key(canister, step)) ?? []) core.info(line)
+        printInert(held.get(key(canister, step)) ?? [])
         held.delete(key(canister, step))
       }
       core.info(`[${canister.name}] step ${step.index} ${outcome(result)}`)
@@ -37,10 +42,10 @@ export function actionObserver(parallel: number, redact: (text: string) => strin
     canisterFinished(result: CanisterResult) {
       if (result.status === 'synced') {
         core.info(`Synced successfully: ${result.id}`)
-        for (const line of persistentLines(result)) core.info(line)
+        printInert(persistentLines(result))
         return
       }
-      for (const line of failureDump(result)) core.info(line)
+      printInert(failureDump(result))
       if (result.error) annotateError(result.error, `Sync of canister ${result.name} failed`, redact)
     },
   }

@@ -9,8 +9,12 @@ import { locateProjectRoot } from '../project/locate.js'
 import {
   COMPUTE_LIMIT_ENV,
   DEFAULT_COMPUTE_LIMIT_SECONDS,
-  DEFAULT_MEMORY_LIMIT_MB,
+  MEMORY_LIMIT_MB,
+  MEMORY_LIMIT_TEXT,
   OptionError,
+  TIMEOUT_SECONDS,
+  TIMEOUT_TEXT,
+  boundedIntOption,
   type SyncOptions,
   canisterIdMap,
   computeLimitOption,
@@ -18,6 +22,7 @@ import {
   parsePositiveInt,
   parseShard,
   principalOption,
+  urlOption,
 } from '../options.js'
 
 export const USAGE = `usage: icp-sync [sync] [CANISTER...] [options]     run the sync steps of an icp.yaml project
@@ -35,7 +40,8 @@ options:
       --canister-ids <json|@file>   canister IDs (JSON or YAML map), merged over .icp/ mappings
       --proxy <principal>           proxy canister for update calls with direct: false
       --compute-limit-seconds <n>   plugin compute budget (default: $${COMPUTE_LIMIT_ENV} or ${DEFAULT_COMPUTE_LIMIT_SECONDS})
-      --memory-limit-mb <n>         plugin memory cap (default: ${DEFAULT_MEMORY_LIMIT_MB})
+      --timeout-seconds <n>         wall clock per plugin step, canister calls included (default: ${TIMEOUT_SECONDS.default}; ${TIMEOUT_SECONDS.min}–${TIMEOUT_SECONDS.max})
+      --memory-limit-mb <n>         memory budget of a plugin: all its wasm memories and tables (default: ${MEMORY_LIMIT_MB.default}; ${MEMORY_LIMIT_MB.min}–${MEMORY_LIMIT_MB.max})
       --parallel <n>                canisters synced at once (default: 1)
       --script-steps <run|skip>     run script steps or skip them (default: run)
       --shard <i/n>                 sync only this share of the canisters
@@ -74,6 +80,7 @@ export function parseCli(
       proxy: { type: 'string' },
       'compute-limit-seconds': { type: 'string' },
       'memory-limit-mb': { type: 'string' },
+      'timeout-seconds': { type: 'string' },
       parallel: { type: 'string' },
       'script-steps': { type: 'string' },
       shard: { type: 'string' },
@@ -134,7 +141,7 @@ export function parseCli(
     identityPassword: values['identity-password-file']
       ? readSecretFile('--identity-password-file', values['identity-password-file']).replace(/\r?\n$/, '')
       : undefined,
-    networkUrl: values['network-url'],
+    networkUrl: urlOption('--network-url', values['network-url']),
     rootKey: values['root-key'],
     canisterIds: idsRaw
       ? canisterIdMap(
@@ -144,7 +151,18 @@ export function parseCli(
       : {},
     proxy: principalOption('--proxy', values.proxy),
     computeLimitSeconds,
-    memoryLimitMb: int('memory-limit-mb', DEFAULT_MEMORY_LIMIT_MB, 65536),
+    timeoutSeconds: boundedIntOption(
+      '--timeout-seconds',
+      values['timeout-seconds'],
+      TIMEOUT_SECONDS,
+      TIMEOUT_TEXT,
+    ),
+    memoryLimitMb: boundedIntOption(
+      '--memory-limit-mb',
+      values['memory-limit-mb'],
+      MEMORY_LIMIT_MB,
+      MEMORY_LIMIT_TEXT,
+    ),
     parallel: int('parallel', 1, 64),
     scriptSteps,
     cache: true,

@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   const observer =
     process.stderr.isTTY && !process.env.CI && !debugging
       ? ttyObserver(process.stderr)
-      : plainObserver(process.stderr)
+      : plainObserver(process.stderr, { inert: process.env.GITHUB_ACTIONS === 'true' })
   const result = await runSync(options, {
     observer: debugging ? withStepDebug(observer, debug) : observer,
     cacheDir: parsed.cacheDir,

@@ -2,10 +2,10 @@
 // blocks in Atomics.wait while we await the caller's async handler), budgets enforced by terminating
 // the worker, and output capture.
 import { join } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads'
 
 import { LineCapture, MAX_PLUGIN_OUTPUT } from './output.js'
+import { MemoryLimitError, allot, applyBudget, readModuleLayout } from './memory-budget.js'
 import {
   DROPPED_INDEX,
   SHARED_BYTES,
@@ -14,6 +14,8 @@ import {
   type GuestMetadataRequest,
   type GuestTarget,
   type HostReply,
+  type ItemCap,
+  type MemoryReport,
   type WorkerData,
   type WorkerMessage,
   type WorkerOutcome,
@@ -48,8 +50,9 @@ export interface WorkerRunRequest {
 }
 
 export type RunEnd =
-  | { kind: 'outcome'; outcome: WorkerOutcome; memoryBytes: number }
+  | { kind: 'outcome'; outcome: WorkerOutcome; memory: MemoryReport }
   | { kind: 'compute-limit' | 'wall-limit' }
+  | { kind: 'memory-limit'; message: string }
   | { kind: 'worker-error'; message: string; code?: string }
 
 export interface WorkerRunResult {
@@ -65,52 +68,44 @@ export interface WorkerRunResult {
 // ---- compiled core modules: compile once per process (WebAssembly.Module can go to Workers as is) ----
 
 const MODULE_CACHE_ENTRIES = 8
-const compiled = new Map<string, Promise<Record<string, WebAssembly.Module>>>()
+const MIB = 1024 * 1024
 
-export function compileCoreModules(plugin: TranspiledPlugin): Promise<Record<string, WebAssembly.Module>> {
-  let entry = compiled.get(plugin.dir)
+/** Core modules with the memory budget built in (memory-budget.ts), and each item's cap in bytes. */
+export interface BudgetedModules {
+  modules: Record<string, WebAssembly.Module>
+  caps: Record<string, ItemCap[]>
+}
+
+const compiled = new Map<string, Promise<BudgetedModules>>()
+
+export function compileCoreModules(plugin: TranspiledPlugin, memoryMb: number): Promise<BudgetedModules> {
+  const key = `${plugin.dir}\u0000${memoryMb}`
+  let entry = compiled.get(key)
   if (entry) {
-    compiled.delete(plugin.dir) // re-insert: most recently used last
-    compiled.set(plugin.dir, entry)
+    compiled.delete(key) // re-insert: most recently used last
+    compiled.set(key, entry)
     return entry
   }
   entry = (async () => {
-    const modules: Record<string, WebAssembly.Module> = {}
+    const layouts = []
     for (const name of plugin.coreModules)
-      modules[name] = await WebAssembly.compile(await readWholeFile(join(plugin.dir, name)))
-    return modules
+      layouts.push(readModuleLayout(await readWholeFile(join(plugin.dir, name))))
+    const caps = allot(layouts, memoryMb * MIB, memoryMb)
+    const result: BudgetedModules = { modules: {}, caps: {} }
+    for (const [i, name] of plugin.coreModules.entries()) {
+      const layout = layouts[i]!
+      result.modules[name] = await WebAssembly.compile(applyBudget(layout, caps[i]!))
+      result.caps[name] = layout.defined.map((item, k) => ({
+        bytes: Number(caps[i]![k]!) * item.unit,
+        bound: item.limits.max === undefined || item.limits.max > caps[i]![k]!,
+      }))
+    }
+    return result
   })()
-  entry.catch(() => compiled.delete(plugin.dir))
-  compiled.set(plugin.dir, entry)
+  entry.catch(() => compiled.delete(key))
+  compiled.set(key, entry)
   while (compiled.size > MODULE_CACHE_ENTRIES) compiled.delete(compiled.keys().next().value!)
   return entry
-}
-
-// ---- memory cap ----
-
-let memoryPagesFlag: number | undefined
-
-/**
- * The flag is process-wide and also bounds jco's own transpiler (a wasm component that needs ~64 MiB
- * for a 12 MB plugin), so caps below this floor are raised to it.
- */
-export const MIN_MEMORY_MB = 128
-
-/** The cap actually applied for a requested limit. */
-export function effectiveMemoryMb(memoryMb: number): number {
-  return Math.min(4096, Math.max(MIN_MEMORY_MB, Math.floor(memoryMb)))
-}
-
-/**
- * Caps every wasm memory in this process (64 KiB pages). Worker `resourceLimits` do not bound wasm
- * memory; v8's --wasm-max-mem-pages does, process-wide, and is read whenever a memory grows (measured:
- * changing it at run time applies to modules compiled earlier), so no flag is needed at process start.
- */
-export function applyMemoryCap(memoryMb: number): void {
-  const pages = effectiveMemoryMb(memoryMb) * 16
-  if (pages === memoryPagesFlag) return
-  setFlagsFromString(`--wasm-max-mem-pages=${pages}`)
-  memoryPagesFlag = pages
 }
 
 // ---- workers: fresh per run, but booted ahead (the data of a run arrives by message) ----
@@ -125,7 +120,8 @@ function spawnWorker(): Worker {
     execArgv: [],
     stdout: true,
     stderr: true,
-    // Bounds the worker's own JS heap (our WASI objects, the jco glue); wasm memory is capped above.
+    // Bounds the worker's own JS heap (our WASI objects, the jco glue); wasm memory is budgeted in the
+    // core modules themselves (memory-budget.ts).
     resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
   })
   // The worker's own console must never reach our stdout; plugin output travels over the port.
@@ -165,17 +161,26 @@ function takeWorker(): Worker {
 // ---- one run ----
 
 export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResult> {
-  applyMemoryCap(req.limits.memoryMb)
-  const worker = takeWorker() // boots while the core modules compile
-  const modules = await compileCoreModules(req.plugin)
   const capture = new LineCapture(req.onLine)
+  const worker = takeWorker() // boots while the core modules compile
+  let budgeted: BudgetedModules
+  try {
+    budgeted = await compileCoreModules(req.plugin, req.limits.memoryMb)
+  } catch (error) {
+    void worker.terminate()
+    if (!(error instanceof MemoryLimitError)) throw error
+    const end: RunEnd = { kind: 'memory-limit', message: error.message }
+    return { end, capture, calls: 0, instantiateMs: 0, execMs: 0, computeMs: 0, callMs: 0 }
+  }
   const shared = new SharedArrayBuffer(SHARED_BYTES)
   const state = new Int32Array(shared, 0, 1)
   const dropped = new BigInt64Array(shared, 8, 2)
   const { port1: port, port2 } = new MessageChannel()
   const data: WorkerData = {
     modulePath: req.plugin.modulePath,
-    modules,
+    modules: budgeted.modules,
+    caps: budgeted.caps,
+    memoryMb: req.limits.memoryMb,
     preopens: req.preopens,
     execInput: req.execInput,
     version: req.version,
@@ -279,7 +284,7 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
       case 'done':
         execMs = message.execMs
         if (!end) {
-          end = { kind: 'outcome', outcome: message.outcome, memoryBytes: message.memoryBytes }
+          end = { kind: 'outcome', outcome: message.outcome, memory: message.memory }
           endedAt = performance.now()
         }
         void worker.terminate()

@@ -2,13 +2,7 @@
 // its interface version and vet its imports, check the declared dirs/files for that version, then
 // run `exec` once in a fresh worker under the budgets.
 import { DeclaredPathError, prepareDeclaredPaths, type PreparedPaths } from './paths.js'
-import {
-  computeLimitMessage,
-  effectiveMemoryMb,
-  runInWorker,
-  type RunEnd,
-  type WorkerRunResult,
-} from './host.js'
+import { computeLimitMessage, runInWorker, type RunEnd, type WorkerRunResult } from './host.js'
 import {
   ComponentFormatError,
   SUPPORTED_INTERFACES_TEXT,
@@ -17,17 +11,14 @@ import {
   readComponentImports,
   refusedImports,
 } from './interface.js'
+import { memoryLimitText } from './memory-budget.js'
+import { worldTypeMismatches } from './world-types.js'
 import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
 import type { GuestTarget } from './protocol.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
 
 export type * from './types.js'
-export {
-  MIN_MEMORY_MB,
-  computeLimitMessage,
-  effectiveMemoryMb,
-  prewarmWorkers as prewarmPluginWorkers,
-} from './host.js'
+export { computeLimitMessage, prewarmWorkers as prewarmPluginWorkers } from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
 export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
 
@@ -117,6 +108,23 @@ function interfaceOf(req: RunPluginRequest): InterfaceVersion {
     throw new RunFailure('refused-import', `failed to instantiate wasm component at ${req.pluginPath}`, [
       `the component imports ${refused.map((name) => `\`${name}\``).join(', ')}, which a sync plugin may not use (the host provides canister-call${detected.version === '0.2.0' ? ', canister-metadata-section' : ''} and WASI 0.2 io, clocks, random, cli and read-only filesystem; no network)`,
     ])
+  // As wasmtime when icp-cli instantiates: exec and the host functions must have the world's types.
+  let mismatches: string[]
+  try {
+    mismatches = worldTypeMismatches(req.component, detected.version)
+  } catch (error) {
+    if (error instanceof ComponentFormatError)
+      throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [
+        error.message,
+      ])
+    throw error
+  }
+  if (mismatches.length > 0)
+    throw new RunFailure(
+      'instantiate',
+      `failed to instantiate wasm component at ${req.pluginPath}`,
+      mismatches,
+    )
   return detected.version
 }
 
@@ -212,16 +220,15 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
     .filter((line) => line.trim() !== '')
     .slice(-5)
     .map((line) => `stderr: ${line}`)
-  const memoryMb = effectiveMemoryMb(req.limits.memoryMb)
-  const memoryCapBytes = memoryMb * 1024 * 1024
-  const nearCap = (bytes: number) => bytes >= memoryCapBytes * 0.9
-  const memoryError = {
+  const memoryMb = req.limits.memoryMb
+  const memoryError = (detail?: string) => ({
     kind: 'memory-limit' as const,
     message: execFailed,
     causes: [
-      `plugin exceeded the ${memoryMb} MiB memory limit (each wasm memory of a plugin is capped); raise the memory limit if it legitimately needs more`,
+      detail ??
+        `${memoryLimitText(memoryMb)}: the plugin's wasm memories and tables together may use at most ${memoryMb} MiB; raise memory-limit-mb (--memory-limit-mb) if it legitimately needs more`,
     ],
-  }
+  })
   switch (end.kind) {
     case 'compute-limit':
       return {
@@ -234,11 +241,16 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
         kind: 'wall-limit',
         message: execFailed,
         causes: [
-          `plugin exceeded the ${req.limits.wallSeconds}s wall-clock limit (time spent in canister calls included); raise the wall-clock limit if it legitimately needs longer`,
+          `plugin exceeded the ${req.limits.wallSeconds}s wall-clock limit of a plugin step (time waiting for canister calls included); raise timeout-seconds (--timeout-seconds) if it legitimately needs longer`,
         ],
       }
+    case 'memory-limit':
+      return memoryError(end.message)
     case 'worker-error':
-      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY') return memoryError
+      if (end.code === 'ERR_WORKER_OUT_OF_MEMORY')
+        return memoryError(
+          `${memoryLimitText(memoryMb)}: the plugin worker's own heap (host objects held for the plugin, capped apart at 512 MiB) ran out`,
+        )
       return { kind: 'host', message: execFailed, causes: [`the plugin worker failed: ${end.message}`] }
     case 'outcome':
       break
@@ -247,8 +259,10 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
   switch (outcome.kind) {
     case 'ok':
       return undefined
+    case 'memory-limit':
+      return memoryError(outcome.message)
     case 'err':
-      if (nearCap(end.memoryBytes)) return memoryError
+      if (end.memory.nearLimit) return memoryError()
       return { kind: 'plugin-error', message: `plugin returned error: ${outcome.message}`, causes: [] }
     case 'exit':
       return {
@@ -259,7 +273,7 @@ function mapEnd(req: RunPluginRequest, run: WorkerRunResult): PluginRunResult['e
         ],
       }
     case 'trap':
-      if (nearCap(end.memoryBytes)) return memoryError
+      if (end.memory.nearLimit) return memoryError()
       return {
         kind: 'trap',
         message: execFailed,

@@ -1,19 +1,19 @@
 // Plugin output capture with icp-cli's LineCapture rules (icp-cli-compat.md §4.4): per stream at most
 // 1 MiB accepted (the worker enforces the cap and counts the rest), lines split on '\n', one trailing
-// '\r' trimmed, invalid UTF-8 replaced, ANSI escapes stripped; stderr lines are also kept; at the end a
+// '\r' trimmed, invalid UTF-8 replaced, escape sequences stripped; stderr lines are also kept; at the end a
 // partial line is flushed and one `… N bytes of <stream> truncated` line reports what was dropped.
+
+import { stripEscapes } from '../util/escapes.js'
 
 export const MAX_PLUGIN_OUTPUT = 1024 * 1024
 
 export type Stream = 'stdout' | 'stderr'
 
-// The pattern of the `console` crate's strip_ansi_codes (CSI/OSC-style sequences).
-// eslint-disable-next-line no-control-regex
-const ANSI = /[\x1b\x9b]([()][012AB]|[[()#;?]*(?:[0-9]{1,4}(?:;[0-9]{0,4})*)?[0-9A-ORZcf-nqry=><])/g
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '')
-}
+/**
+ * icp strips ANSI codes with the `console` crate's pattern (CSI and a few ESC forms); we strip every
+ * escape family (OSC, DCS, APC/PM/SOS and lone ESC too), so no captured line can drive a terminal.
+ */
+export const stripAnsi = stripEscapes
 
 const decoder = new TextDecoder('utf-8') // non-fatal: invalid sequences become U+FFFD
 

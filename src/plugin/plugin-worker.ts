@@ -10,10 +10,13 @@ import {
   type GuestCallRequest,
   type GuestMetadataRequest,
   type HostReply,
+  type ItemCap,
+  type MemoryReport,
   type WorkerData,
   type WorkerMessage,
   type WorkerOutcome,
 } from './protocol.js'
+import { EXPORT_PREFIX, MemoryLimitError, TABLE_ELEMENT_BYTES, memoryLimitText } from './memory-budget.js'
 import { PluginExit, createWasi } from './wasi/index.js'
 import { flushCodeCache, useCodeCache } from '../util/code-cache.js'
 
@@ -39,7 +42,8 @@ function write(stream: 'stdout' | 'stderr', bytes: Uint8Array): void {
   const take = Math.max(0, Math.min(room, bytes.length))
   if (take > 0) {
     accepted[stream] += take
-    post({ t: 'out', stream, bytes: take === bytes.length ? bytes : bytes.slice(0, take) })
+    // A copy of what is kept only: `bytes` may be a view into guest memory (cloning it would copy all of it).
+    post({ t: 'out', stream, bytes: bytes.slice(0, take) })
   }
   if (take < bytes.length) Atomics.add(dropped, DROPPED_INDEX[stream] - 1, BigInt(bytes.length - take))
 }
@@ -62,14 +66,40 @@ function asResult(reply: HostReply) {
 const canisterCall = (req: GuestCallRequest) => asResult(hostCall({ t: 'call', req }))
 const canisterMetadataSection = (req: GuestMetadataRequest) => asResult(hostCall({ t: 'metadata', req }))
 
-const instances: WebAssembly.Instance[] = []
+// ---- the memory budget: every memory and table is capped in its module (memory-budget.ts) ----
 
-function largestMemory(): number {
-  let largest = 0
-  for (const instance of instances)
-    for (const value of Object.values(instance.exports))
-      if (value instanceof WebAssembly.Memory) largest = Math.max(largest, value.buffer.byteLength)
-  return largest
+const moduleNames = new Map(Object.entries(data.modules).map(([name, module]) => [module, name]))
+const tracked: Array<{ item: WebAssembly.Memory | WebAssembly.Table; cap: ItemCap }> = []
+const budgetBytes = data.memoryMb * 1024 * 1024
+let allotted = 0
+
+async function instantiateCore(module: WebAssembly.Module, imports?: WebAssembly.Imports) {
+  const name = moduleNames.get(module)
+  const caps = name === undefined ? undefined : data.caps[name]
+  if (!caps) throw new Error('a core module that was not budgeted cannot be instantiated')
+  // Caps were shared out for one instance of each module: a second one must fit in what is left.
+  allotted += caps.reduce((sum, cap) => sum + cap.bytes, 0)
+  if (allotted > budgetBytes)
+    throw new MemoryLimitError(
+      `${memoryLimitText(data.memoryMb)}: core module ${name} is instantiated again and its memories do not fit`,
+    )
+  const instance = await WebAssembly.instantiate(module, imports)
+  for (const [exported, item] of Object.entries(instance.exports))
+    if (exported.startsWith(EXPORT_PREFIX))
+      tracked.push({ item: item as WebAssembly.Memory, cap: caps[Number(exported.split(':').at(-1))]! })
+  return instance
+}
+
+function memoryReport(): MemoryReport {
+  let usedBytes = 0
+  let nearLimit = false
+  for (const { item, cap } of tracked) {
+    const bytes =
+      item instanceof WebAssembly.Memory ? item.buffer.byteLength : item.length * TABLE_ELEMENT_BYTES
+    usedBytes += bytes
+    if (cap.bound && bytes >= cap.bytes * 0.9) nearLimit = true
+  }
+  return { usedBytes, nearLimit }
 }
 
 function describe(error: unknown): string {
@@ -93,7 +123,7 @@ async function main(): Promise<void> {
     // The host terminates this worker when exec returns: write the cache now, not at an exit.
     if (codeCached) flushCodeCache()
     const imports: Record<string, unknown> = {
-      ...createWasi({ preopens: data.preopens, write }),
+      ...createWasi({ preopens: data.preopens, write, memoryMb: data.memoryMb }),
       'canister-call': { default: canisterCall },
     }
     if (data.version === '0.2.0') imports['canister-metadata-section'] = { default: canisterMetadataSection }
@@ -102,14 +132,13 @@ async function main(): Promise<void> {
       if (!module) throw new Error(`missing core module ${name}`)
       return module
     }
-    const instantiateCore = async (module: WebAssembly.Module, coreImports?: WebAssembly.Imports) => {
-      const instance = await WebAssembly.instantiate(module, coreImports)
-      instances.push(instance)
-      return instance
-    }
     ;({ exec } = await glue.instantiate(getCoreModule, imports, instantiateCore))
   } catch (error) {
-    post({ t: 'done', outcome: { kind: 'instantiate', message: describe(error) }, execMs: 0, memoryBytes: 0 })
+    const outcome: WorkerOutcome =
+      error instanceof MemoryLimitError
+        ? { kind: 'memory-limit', message: error.message }
+        : { kind: 'instantiate', message: describe(error) }
+    post({ t: 'done', outcome, execMs: 0, memory: memoryReport() })
     return
   }
   post({ t: 'running', instantiateMs: performance.now() - started })
@@ -123,9 +152,10 @@ async function main(): Promise<void> {
     // noComponentErrorWrapping: the plugin's `err` arrives as the bare thrown string; a trap as an Error.
     if (typeof error === 'string') outcome = { kind: 'err', message: error }
     else if (error instanceof PluginExit) outcome = { kind: 'exit', code: error.code }
+    else if (error instanceof MemoryLimitError) outcome = { kind: 'memory-limit', message: error.message }
     else outcome = { kind: 'trap', message: describe(error) }
   }
-  post({ t: 'done', outcome, execMs: performance.now() - execStarted, memoryBytes: largestMemory() })
+  post({ t: 'done', outcome, execMs: performance.now() - execStarted, memory: memoryReport() })
 }
 
 void main()

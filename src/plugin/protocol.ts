@@ -4,6 +4,9 @@ import type { InterfaceVersion } from './types.js'
 export interface WorkerData {
   modulePath: string
   modules: Record<string, WebAssembly.Module>
+  /** Per core module, the cap of each memory/table it defines (exported as `icp-sync:<kind>:<i>`). */
+  caps: Record<string, ItemCap[]>
+  memoryMb: number
   preopens: Array<{ guest: string; host: string }>
   execInput: unknown
   version: InterfaceVersion
@@ -25,7 +28,20 @@ export type WorkerMessage =
   | { t: 'out'; stream: 'stdout' | 'stderr'; bytes: Uint8Array }
   | { t: 'call'; req: GuestCallRequest }
   | { t: 'metadata'; req: GuestMetadataRequest }
-  | { t: 'done'; outcome: WorkerOutcome; execMs: number; memoryBytes: number }
+  | { t: 'done'; outcome: WorkerOutcome; execMs: number; memory: MemoryReport }
+
+export interface ItemCap {
+  bytes: number
+  /** The budget lowered this item's own maximum (so reaching it means the budget was hit). */
+  bound: boolean
+}
+
+/** The plugin's memories and tables at the end of a run. */
+export interface MemoryReport {
+  usedBytes: number
+  /** Some memory or table is within 10 % of its cap (a failed grow most likely caused the failure). */
+  nearLimit: boolean
+}
 
 export type WorkerOutcome =
   | { kind: 'ok' }
@@ -33,6 +49,7 @@ export type WorkerOutcome =
   | { kind: 'exit'; code: number }
   | { kind: 'trap'; message: string }
   | { kind: 'instantiate'; message: string }
+  | { kind: 'memory-limit'; message: string }
 
 export type GuestTarget = { tag: 'host' } | { tag: 'name'; val: string }
 

@@ -8,6 +8,10 @@ declare namespace WebAssembly {
     private constructor()
     readonly buffer: ArrayBuffer
   }
+  class Table {
+    private constructor()
+    readonly length: number
+  }
   class Instance {
     private constructor()
     readonly exports: Record<string, unknown>

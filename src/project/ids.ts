@@ -60,7 +60,7 @@ function checkIdMap(
       'expected a map of canister name to principal, e.g. {"backend": "rrkah-fqaaa-aaaaa-aaaaq-cai"}',
     )
   }
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = Object.create(null) // names are user input (`__proto__` too)
   for (const [name, id] of Object.entries(value as Record<string, unknown>)) {
     if (typeof id !== 'string') throw makeError(`the ID of canister '${name}' is not a string`)
     out[name] = checkPrincipal(clean(id), (m) => makeError(`the ID of canister '${name}' ${m}`))

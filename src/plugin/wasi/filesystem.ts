@@ -2,9 +2,10 @@
 // - a guest path must be relative; '..' may not climb above the preopen; after following symlinks the
 //   real path must stay inside the preopen (as wasmtime/cap-std: a link pointing out is refused);
 // - only regular files and directories can be opened; no-follow on a final symlink gives `loop`;
-// - every mutation gives `not-permitted`; reads open/pread/close per call so no fd outlives a call
-//   (a killed worker leaks nothing);
-// - directory listings come in raw filesystem order (fs.opendir), as wasmtime returns them.
+// - every mutation gives `not-permitted`; reads open/pread/close per call and listings are read whole
+//   when the stream opens, so no fd outlives a call (a killed worker leaks nothing);
+// - directory listings come in raw filesystem order (fs.opendir), as wasmtime returns them;
+// - descriptors, directory streams and input streams count against the run's handle cap.
 import {
   closeSync,
   constants,
@@ -16,11 +17,12 @@ import {
   readSync,
   realpathSync,
   statSync,
-  type Dir,
+  type Dirent,
   type Stats,
 } from 'node:fs'
 import { join, sep } from 'node:path'
 
+import { takeHandle } from './handles.js'
 import { InputStream, IoError, OutputStream } from './io.js'
 
 type ErrorCode = string
@@ -53,6 +55,19 @@ interface DescriptorFlags {
 }
 
 const NOT_PERMITTED: ErrorCode = 'not-permitted'
+/** What a guest gets when it holds too many handles (as for EMFILE). */
+const INSUFFICIENT_MEMORY: ErrorCode = 'insufficient-memory'
+
+function entryType(entry: Dirent): DescriptorType {
+  if (entry.isFile()) return 'regular-file'
+  if (entry.isDirectory()) return 'directory'
+  if (entry.isSymbolicLink()) return 'symbolic-link'
+  if (entry.isFIFO()) return 'fifo'
+  if (entry.isSocket()) return 'socket'
+  if (entry.isCharacterDevice()) return 'character-device'
+  if (entry.isBlockDevice()) return 'block-device'
+  return 'unknown'
+}
 
 function errnoCode(error: unknown): ErrorCode {
   switch ((error as NodeJS.ErrnoException)?.code) {
@@ -125,48 +140,53 @@ function inside(root: Root, real: string): boolean {
 }
 
 export function createFilesystem(preopens: Array<{ guest: string; host: string }>) {
+  /**
+   * Read whole when opened (raw fs.opendir order, as wasmtime lists) and the directory closed at once:
+   * no descriptor outlives the call, however many streams a plugin keeps.
+   */
   class DirectoryEntryStream {
-    private dir: Dir | undefined
+    private readonly entries: Array<{ type: DescriptorType; name: string }> = []
+    private readonly release: () => void
     constructor(path: string) {
-      this.dir = fsCall(() => opendirSync(path))
+      this.release = takeHandle(INSUFFICIENT_MEMORY)
+      try {
+        fsCall(() => {
+          const dir = opendirSync(path)
+          try {
+            for (let entry = dir.readSync(); entry; entry = dir.readSync())
+              this.entries.push({ type: entryType(entry), name: entry.name })
+          } finally {
+            dir.closeSync()
+          }
+        })
+      } catch (error) {
+        this.release()
+        throw error
+      }
+      this.entries.reverse() // taken from the end
     }
     readDirectoryEntry(): { type: DescriptorType; name: string } | undefined {
-      if (!this.dir) return undefined
-      const entry = fsCall(() => this.dir!.readSync())
-      if (!entry) {
-        this.close()
-        return undefined
-      }
-      let type: DescriptorType = 'unknown'
-      if (entry.isFile()) type = 'regular-file'
-      else if (entry.isDirectory()) type = 'directory'
-      else if (entry.isSymbolicLink()) type = 'symbolic-link'
-      else if (entry.isFIFO()) type = 'fifo'
-      else if (entry.isSocket()) type = 'socket'
-      else if (entry.isCharacterDevice()) type = 'character-device'
-      else if (entry.isBlockDevice()) type = 'block-device'
-      return { type, name: entry.name }
-    }
-    private close(): void {
-      try {
-        this.dir?.closeSync()
-      } catch {
-        // already closed
-      }
-      this.dir = undefined
+      return this.entries.pop()
     }
     [Symbol.dispose](): void {
-      this.close()
+      this.release()
     }
   }
 
   class Descriptor {
-    /** Canonical host path (inside root) and what it is. */
+    private readonly release: () => void
+    /** Canonical host path (inside root) and what it is; `counted` for every one but the preopens. */
     constructor(
       readonly root: Root,
       readonly path: string,
       readonly kind: 'directory' | 'regular-file',
-    ) {}
+      counted = true,
+    ) {
+      this.release = counted ? takeHandle(INSUFFICIENT_MEMORY) : () => {}
+    }
+    [Symbol.dispose](): void {
+      this.release()
+    }
 
     /**
      * Resolves a guest path relative to this descriptor: lexical '..' may not climb above the root,
@@ -202,11 +222,14 @@ export function createFilesystem(preopens: Array<{ guest: string; host: string }
     readViaStream(offset: bigint): InputStream {
       if (this.kind !== 'regular-file') throw 'is-directory'
       let position = offset
-      return new InputStream((length) => {
-        const [bytes] = this.read(BigInt(length), position)
-        position += BigInt(bytes.length)
-        return bytes
-      })
+      return new InputStream(
+        (length) => {
+          const [bytes] = this.read(BigInt(length), position)
+          position += BigInt(bytes.length)
+          return bytes
+        },
+        { errorCode: INSUFFICIENT_MEMORY },
+      )
     }
     writeViaStream(): OutputStream {
       throw NOT_PERMITTED
@@ -319,7 +342,7 @@ export function createFilesystem(preopens: Array<{ guest: string; host: string }
 
   const roots = preopens.map(({ guest, host }) => {
     const root: Root = { host }
-    return [new Descriptor(root, host, 'directory'), guest] as [Descriptor, string]
+    return [new Descriptor(root, host, 'directory', false), guest] as [Descriptor, string]
   })
 
   return {

@@ -3,6 +3,7 @@
 // environment, args, cwd, terminals. Denied: sockets (access-denied), exit (traps, as in wasmtime).
 import { randomBytes, randomFillSync } from 'node:crypto'
 
+import { MemoryLimitError, memoryLimitText } from '../memory-budget.js'
 import { createFilesystem } from './filesystem.js'
 import { InputStream, IoError, OutputStream, Pollable, poll } from './io.js'
 
@@ -10,7 +11,12 @@ export interface WasiOptions {
   preopens: Array<{ guest: string; host: string }>
   /** Receives every byte the guest writes to stdout/stderr. */
   write: (stream: 'stdout' | 'stderr', bytes: Uint8Array) => void
+  /** The plugin's memory budget: also bounds what one host call allocates for it. */
+  memoryMb: number
 }
+
+/** The most one host call allocates on the guest's behalf (random bytes); reads are capped lower. */
+export const MAX_HOST_ALLOCATION = 16 * 1024 * 1024
 
 /** Thrown (as an Error, so jco treats it as a trap) when the guest calls wasi:cli/exit. */
 export class PluginExit extends Error {
@@ -28,8 +34,19 @@ const ACCESS_DENIED = 'access-denied'
 export function createWasi(options: WasiOptions): Record<string, Record<string, unknown>> {
   const stdout = new OutputStream((bytes) => options.write('stdout', bytes))
   const stderr = new OutputStream((bytes) => options.write('stderr', bytes))
+  // One object each for the run, like stdout and stderr: not counted as handles.
+  const stdin = new InputStream(() => new Uint8Array(0), { counted: false })
   const fs = createFilesystem(options.preopens)
   const started = process.hrtime.bigint()
+  const allocationCap = Math.min(MAX_HOST_ALLOCATION, options.memoryMb * 1024 * 1024)
+  /** get-random-bytes has no error result, and its length is any u64: too much fails the plugin. */
+  const randomList = (len: bigint): Uint8Array => {
+    if (len > BigInt(allocationCap))
+      throw new MemoryLimitError(
+        `${memoryLimitText(options.memoryMb)}: the plugin asked wasi:random for ${len} bytes in one call (at most ${allocationCap})`,
+      )
+    return new Uint8Array(randomBytes(Number(len)))
+  }
 
   // Sockets: the resources exist so a component that imports them links, but nothing can be created.
   class Network {}
@@ -60,15 +77,15 @@ export function createWasi(options: WasiOptions): Record<string, Record<string, 
       resolution: () => ({ seconds: 0n, nanoseconds: 1_000_000 }),
     },
     'wasi:random/random': {
-      getRandomBytes: (len: bigint) => new Uint8Array(randomBytes(Number(len))),
+      getRandomBytes: randomList,
       getRandomU64: () => randomU64(),
     },
     'wasi:random/insecure': {
-      getInsecureRandomBytes: (len: bigint) => new Uint8Array(randomBytes(Number(len))),
+      getInsecureRandomBytes: randomList,
       getInsecureRandomU64: () => randomU64(),
     },
     'wasi:random/insecure-seed': { insecureSeed: () => [randomU64(), randomU64()] },
-    'wasi:cli/stdin': { getStdin: () => new InputStream(() => new Uint8Array(0)) },
+    'wasi:cli/stdin': { getStdin: () => stdin },
     'wasi:cli/stdout': { getStdout: () => stdout },
     'wasi:cli/stderr': { getStderr: () => stderr },
     'wasi:cli/terminal-input': { TerminalInput },

@@ -1,5 +1,9 @@
 // wasi:io (error, poll, streams) for the plugin worker. Everything is synchronous: the only things a
 // plugin can wait on are clocks (a real sleep) and our own always-ready streams.
+import { takeHandle } from './handles.js'
+
+/** What `check-write` grants: a write or write-zeroes of more is refused (never allocated). */
+export const CHECK_WRITE = 1_048_576
 
 /** `wasi:io/error.error`: carries a debug string only. */
 export class IoError {
@@ -18,8 +22,12 @@ export function sleepNs(ns: bigint): void {
 }
 
 export class Pollable {
+  private readonly release = takeHandle()
   /** Monotonic deadline in ns; undefined = always ready. */
   constructor(readonly deadline?: bigint) {}
+  [Symbol.dispose](): void {
+    this.release()
+  }
   ready(): boolean {
     return this.deadline === undefined || process.hrtime.bigint() >= this.deadline
   }
@@ -46,7 +54,20 @@ const CLOSED: StreamError = { tag: 'closed' }
 /** A readable stream over a source function; `source(n)` returns up to n bytes, empty at the end. */
 export class InputStream {
   private ended = false
-  constructor(private readonly source: (length: number) => Uint8Array) {}
+  private readonly release: () => void
+  /**
+   * `errorCode`: what the guest gets when it holds too many handles (when the call can return one);
+   * `counted: false` for the one stdin object of a run.
+   */
+  constructor(
+    private readonly source: (length: number) => Uint8Array,
+    handle: { errorCode?: string; counted?: boolean } = {},
+  ) {
+    this.release = handle.counted === false ? () => {} : takeHandle(handle.errorCode)
+  }
+  [Symbol.dispose](): void {
+    this.release()
+  }
   read(len: bigint): Uint8Array {
     if (this.ended) throw CLOSED
     const chunk = this.source(Number(len > 1_048_576n ? 1_048_576n : len))
@@ -74,17 +95,20 @@ export function failedStream(message: string): StreamError {
   return { tag: 'last-operation-failed', val: new IoError(message) }
 }
 
-/** A writable stream; `sink` receives every byte written (it applies caps itself). */
+/**
+ * A writable stream; `sink` receives every byte written (it applies caps itself and copies what it
+ * keeps: jco hands us a view into guest memory). Only stdout and stderr exist, one object each for
+ * the whole run, so they are not counted as handles.
+ */
 export class OutputStream {
   constructor(private readonly sink?: (bytes: Uint8Array) => void) {}
   checkWrite(): bigint {
     if (!this.sink) throw failedStream('not permitted: read-only')
-    return 1_048_576n
+    return BigInt(CHECK_WRITE)
   }
   write(contents: Uint8Array): void {
     if (!this.sink) throw failedStream('not permitted: read-only')
-    // jco hands us a view into guest memory: copy before it can change.
-    if (contents.length > 0) this.sink(contents.slice())
+    if (contents.length > 0) this.sink(contents)
   }
   blockingWriteAndFlush(contents: Uint8Array): void {
     this.write(contents)
@@ -99,6 +123,8 @@ export class OutputStream {
     return new Pollable()
   }
   writeZeroes(len: bigint): void {
+    // Checked before anything is allocated: a guest may ask for any u64.
+    if (len > BigInt(CHECK_WRITE)) throw failedStream(`write-zeroes of ${len} bytes exceeds check-write`)
     this.write(new Uint8Array(Number(len)))
   }
   blockingWriteZeroesAndFlush(len: bigint): void {
