@@ -2,7 +2,7 @@
 // plugin cannot do to the job log, the process's memory and descriptors, or the job's time. After each
 // hostile plugin, a normal plugin in the same run still syncs.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { type Replica, startReplica } from '../../replica/index.js'
@@ -17,6 +17,7 @@ import {
 } from '../helpers/e2e-project.js'
 import { manyMemoriesWat } from '../helpers/hostile-fixtures.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
+import { runActionMeasured } from '../helpers/peak-rss.js'
 import { type ActionRun, runAction } from '../helpers/runner.js'
 import { componentFromWat } from '../helpers/wat.js'
 import { runnerCommands } from '../helpers/workflow-commands.js'
@@ -125,27 +126,19 @@ describe('the job log stays the Action’s', () => {
 
 describe('resources a plugin cannot exhaust', () => {
   test('24 memories × 125 MiB under memory-limit-mb 256: that plugin fails, peak RSS stays low, the next canister syncs', async () => {
-    // The Action under /usr/bin/time, which reports the peak RSS of the whole process (KiB).
-    const timeFile = join(project.dir, 'time.txt')
-    const action = await runAction(
-      NODE24,
-      ACTION,
-      {
-        'project-dir': project.dir,
-        environment: 'e2e',
-        canisters: 'hog,seeded',
-        'identity-pem': identity.pem,
-        cache: 'false',
-        'memory-limit-mb': '256',
-      },
-      {},
-      ['/usr/bin/time', '-f', '%M', '-o', timeFile],
-    )
+    const action = await runActionMeasured(NODE24, ACTION, {
+      'project-dir': project.dir,
+      environment: 'e2e',
+      canisters: 'hog,seeded',
+      'identity-pem': identity.pem,
+      cache: 'false',
+      'memory-limit-mb': '256',
+    })
     if (action.outputs.failed !== 'hog') console.log(action.stdout, action.stderr)
     expect(action.outputs.failed).toBe('hog')
     expect(action.outputs.synced).toBe('seeded')
     expect(action.stdout).toContain('memory limit (256 MiB) exceeded')
-    const peakMb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)) / 1024
+    const peakMb = action.peakRss / 2 ** 20
     console.log(`peak RSS of the Action: ${peakMb.toFixed(0)} MB`)
     expect(peakMb).toBeLessThan(600)
   }, 120_000)

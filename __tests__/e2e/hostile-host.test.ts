@@ -4,7 +4,7 @@
 // local replica, loopback servers.)
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -20,7 +20,8 @@ import { callsPlugin } from '../helpers/calls-plugin.js'
 import { canisterYaml, demoCanisterOn, newIdentity, writeIds, writeProject } from '../helpers/e2e-project.js'
 import { PluginHttpServer } from '../helpers/http-server.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
-import { type ActionRun, runAction } from '../helpers/runner.js'
+import { runActionMeasured } from '../helpers/peak-rss.js'
+import type { ActionRun } from '../helpers/runner.js'
 
 const ACTION = join(REPO_ROOT, 'dist/index.js')
 const RSS_LIMIT_BYTES = 1024 ** 3
@@ -33,22 +34,10 @@ const HOSTILE_METHOD =
 
 let replica: Replica
 let http: PluginHttpServer
-/** Records the child's peak RSS (process.resourceUsage().maxRSS, KiB) when it exits. */
-let preload: string
 
 beforeAll(async () => {
   replica = await startReplica()
   http = await PluginHttpServer.start()
-  const dir = mkdtempSync(join(tmpdir(), 'icp-sync-rss-'))
-  preload = join(dir, 'rss.mjs')
-  writeFileSync(
-    preload,
-    `import { isMainThread } from 'node:worker_threads'
-import { writeFileSync } from 'node:fs'
-if (isMainThread && process.env.RSS_FILE)
-  process.on('exit', () => writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS * 1024)))
-`,
-  )
 }, 120_000)
 
 afterAll(async () => {
@@ -57,17 +46,8 @@ afterAll(async () => {
 })
 
 /** Runs the bundled Action and reads back its peak RSS. */
-async function runMeasured(
-  inputs: Record<string, string>,
-  env: NodeJS.ProcessEnv = {},
-): Promise<ActionRun & { peakRss: number }> {
-  const rssFile = join(mkdtempSync(join(tmpdir(), 'icp-sync-rss-')), 'peak')
-  const run = await runAction(NODE24, ACTION, inputs, {
-    NODE_OPTIONS: `--import=${preload}`,
-    RSS_FILE: rssFile,
-    ...env,
-  })
-  return { ...run, peakRss: Number(readFileSync(rssFile, 'utf8')) }
+function runMeasured(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+  return runActionMeasured(NODE24, ACTION, inputs, env)
 }
 
 /** Every file under a directory, with its size. */

@@ -22,8 +22,6 @@ export async function runAction(
   entry: string,
   inputs: Record<string, string>,
   extraEnv: NodeJS.ProcessEnv = {},
-  /** A command the Action runs under, e.g. ['/usr/bin/time', '-f', '%M', '-o', file] (no shell). */
-  wrap: string[] = [],
 ): Promise<ActionRun> {
   const runnerDir = mkdtempSync(join(tmpdir(), 'icp-sync-runner-'))
   const outputFile = join(runnerDir, 'output')
@@ -44,8 +42,7 @@ export async function runAction(
     ...extraEnv,
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  const [command, ...args] = [...wrap, node, entry]
-  const result = await runProcess(command!, args, { env, cwd: join(runnerDir, 'workspace') })
+  const result = await runProcess(node, [entry], { env, cwd: join(runnerDir, 'workspace') })
   return {
     status: result.status,
     stdout: result.stdout,
