@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { MAX_PLUGIN_BYTES } from './plugin/download.js'
 import { readWholeFile } from './util/read-whole.js'
 
 export interface CacheLayout {
@@ -60,7 +61,7 @@ export async function readVerifiedPlugin(
 ): Promise<Uint8Array | 'mismatch' | undefined> {
   let bytes: Uint8Array
   try {
-    bytes = await readWholeFile(join(entryDir, PLUGIN_FILE))
+    bytes = await readWholeFile(join(entryDir, PLUGIN_FILE), MAX_PLUGIN_BYTES)
   } catch {
     return undefined
   }
