@@ -79,9 +79,7 @@ const saveMs = await drive('savePlugins')
 rmSync(join(root, 'c1'), { recursive: true })
 const restoreMs = await drive('restorePlugins')
 const archive = service.entries[0]?.archive?.length ?? 0
-console.log(
-  `actions cache save (child process, upload): ${saveMs.toFixed(0)} ms, entry ${archive} B`,
-)
+console.log(`actions cache save (child process, upload): ${saveMs.toFixed(0)} ms, entry ${archive} B`)
 console.log(`actions cache restore (child process, download + verify): ${restoreMs.toFixed(0)} ms`)
 await service.stop()
 rmSync(root, { recursive: true, force: true })
