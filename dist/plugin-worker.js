@@ -1,13 +1,13 @@
 import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
 import {
-  DROPPED_INDEX,
-  STATE_INDEX
-} from "./chunk-IFCE37VA.js";
-import {
   flushCodeCache,
   useCodeCache
 } from "./chunk-INTANEIW.js";
+import {
+  DROPPED_INDEX,
+  STATE_INDEX
+} from "./chunk-IFCE37VA.js";
 import "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 
