@@ -3,7 +3,7 @@
 // runner's Node 24) with the environment of a runner step, because the configuration comes from it.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -155,6 +155,26 @@ describe('Actions cache through our v2 client and a loopback cache service', () 
     })
     expect(source.cacheHit).toBe(true)
     expect(http.requests('/answer.wasm')).toBe(downloadsBefore)
+  })
+
+  test('replies with lowerCamelCase field names (protobuf JSON allows both) work the same', async () => {
+    service.fault = 'none'
+    service.jsonNames = 'camel'
+    try {
+      const r = runner()
+      const bytes = new TextEncoder().encode('a camel plugin')
+      const camelSha = sha256Hex(bytes)
+      mkdirSync(join(r.pluginCacheDir, 'wasms', camelSha), { recursive: true })
+      writeFileSync(join(r.pluginCacheDir, 'wasms', camelSha, 'module.wasm'), bytes)
+      const saved = await drive(r, service.env(), [{ op: 'savePlugins', ids: [camelSha] }])
+      expect(outcomes(saved, 0)).toEqual(['saved'])
+      rmSync(join(r.root, 'run'), { recursive: true })
+      const restored = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [camelSha] }])
+      expect(outcomes(restored, 0)).toEqual(['hit'])
+      expect(cached(r)).toEqual([camelSha])
+    } finally {
+      service.jsonNames = 'proto'
+    }
   })
 
   test('an entry whose bytes do not match its sha256 is rejected and nothing of it is kept', async () => {

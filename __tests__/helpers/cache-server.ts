@@ -59,6 +59,8 @@ export interface CacheRequest {
 
 export class FakeCacheServer {
   fault: CacheFault = 'none'
+  /** Field names in Twirp JSON replies: proto names, or lowerCamelCase (protobuf JSON allows both). */
+  jsonNames: 'proto' | 'camel' = 'proto'
   readonly entries: CacheEntry[] = []
   readonly requests: CacheRequest[] = []
   /** Blob bytes written to clients (a reader that stops at a cap leaves this short). */
@@ -118,7 +120,7 @@ export class FakeCacheServer {
     const url = new URL(req.url ?? '/', this.origin)
     const reply = (call: string, status: number, json?: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({ method: req.method ?? '', call, status })
-      const text = json === undefined ? '' : JSON.stringify(json)
+      const text = json === undefined ? '' : JSON.stringify(this.jsonNames === 'camel' ? camel(json) : json)
       const type = json === undefined ? {} : { 'content-type': 'application/json' }
       res.writeHead(status, { ...type, ...headers, 'content-length': Buffer.byteLength(text) }).end(text)
     }
@@ -271,6 +273,13 @@ type TwirpError = (
   msg: string,
   headers?: Record<string, string>,
 ) => void
+
+function camel(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null) return json
+  return Object.fromEntries(
+    Object.entries(json).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  )
+}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []

@@ -111,8 +111,8 @@ export class CacheServiceClient {
   /** The entry stored under exactly `key` and `version`, as a signed URL; undefined if there is none. */
   async lookup(key: string, version: string): Promise<string | undefined> {
     const reply = await this.call('GetCacheEntryDownloadURL', { key, restore_keys: [], version })
-    if (reply.ok !== true || reply.matched_key !== key) return undefined
-    return httpUrl(reply.signed_download_url, 'signed_download_url')
+    if (reply.ok !== true || field(reply, 'matched_key') !== key) return undefined
+    return httpUrl(field(reply, 'signed_download_url'), 'signed_download_url')
   }
 
   /**
@@ -147,7 +147,7 @@ export class CacheServiceClient {
         saved: false,
         why: String(reserved.message || reserved.msg || 'the service refused to reserve it'),
       }
-    const url = httpUrl(reserved.signed_upload_url, 'signed_upload_url')
+    const url = httpUrl(field(reserved, 'signed_upload_url'), 'signed_upload_url')
     const response = await this.blobs
       .request('PUT', url, Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), {
         'content-type': 'application/octet-stream',
@@ -200,6 +200,14 @@ export class CacheServiceClient {
     }
     throw new CacheServiceError(`${method} failed ${ATTEMPTS} times: ${last}`, true)
   }
+}
+
+/**
+ * A response field by its proto name or its lowerCamelCase JSON name: protobuf JSON allows either, and
+ * the toolkit's generated client accepts both.
+ */
+function field(reply: Record<string, unknown>, protoName: string): unknown {
+  return reply[protoName] ?? reply[protoName.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())]
 }
 
 function httpUrl(value: unknown, name: string): string {
