@@ -105,7 +105,10 @@ describe('plugins kept in the Actions cache', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'icp-sync-planted-'))
     const projectDir = projectFor(http.url('/seed.wasm'), sha)
     const absolute = join(scratch, 'outside/absolute-member')
-    const dotdot = join(dirname(projectDir), 'dotdot-member')
+    // The toolkit unpacks relative to GITHUB_WORKSPACE; give it one whose parent is ours alone.
+    const workspace = join(scratch, 'workspace')
+    mkdirSync(workspace)
+    const dotdot = join(scratch, 'dotdot-member')
     const tar = plantedTar({ [absolute]: 'planted', '../dotdot-member': 'planted' })
     const service = await FakeCacheServer.start()
     try {
@@ -113,7 +116,7 @@ describe('plugins kept in the Actions cache', () => {
       service.plant(pluginCacheKey(sha), toolkitCacheVersion([staging]), tar)
       service.plant(pluginCacheKey(sha), pluginCacheVersion(sha), tar)
       const before = http.requests('/seed.wasm')
-      const run = await sync(projectDir, service.env())
+      const run = await sync(projectDir, { ...service.env(), GITHUB_WORKSPACE: workspace })
       expect(existsSync(absolute)).toBe(false)
       expect(existsSync(dirname(absolute))).toBe(false)
       expect(existsSync(dotdot)).toBe(false)
