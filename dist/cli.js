@@ -2,15 +2,15 @@
 import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
 import {
-  cacheDirFromArgv
-} from "./chunk-RXLUZVGT.js";
-import {
   useCodeCache
 } from "./chunk-INTANEIW.js";
+import {
+  cacheDirFromArgv
+} from "./chunk-RXLUZVGT.js";
 import "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 
 // src/cli.ts
 import { join } from "node:path";
 useCodeCache(join(cacheDirFromArgv(process.argv.slice(2)), "v8"));
-await import("./chunk-UULQFQ7I.js");
+await import("./chunk-4D5FHGYN.js");

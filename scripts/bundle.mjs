@@ -123,7 +123,7 @@ const { metafile } = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Code only some runs need (the transpiler on a cache miss, Handlebars for recipes, @actions/cache)
+  // Code only some runs need (the transpiler on a cache miss, Handlebars for recipes, tool-cache)
   // sits in chunks loaded by import() on first use: a warm run parses and evaluates far less.
   // Chunks stay beside the entry points: bundled code finds its assets relative to import.meta.url.
   splitting: true,

@@ -10,11 +10,12 @@
 // in them can be checked cheaply, so they are only ever read from a directory this process made:
 // - The Action makes a fresh root per run (`makeRunDir`, mkdtemp, 0700) and never reads an existing
 //   directory under RUNNER_TEMP, which earlier steps of the job can write. Only plugin bytes cross runs
-//   (the Actions cache, src/action/cache.ts), and they are checked against their sha256 before use.
+//   (the Actions cache, src/action/cache.ts): streamed into a fresh file in this root, capped and hashed
+//   on the way (`storeVerifiedPlugin`), and kept only if they match their sha256.
 // - The CLI's root is the user's own cache directory, trusted as the user's files are.
 // Plugin bytes are re-hashed on every cache hit wherever they come from (`readVerifiedPlugin`).
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { MAX_PLUGIN_BYTES } from './plugin/download.js'
@@ -66,6 +67,48 @@ export async function readVerifiedPlugin(
     return undefined
   }
   return sha256Hex(bytes) === sha256 ? bytes : 'mismatch'
+}
+
+/**
+ * Writes plugin bytes from an untrusted stream (an Actions cache entry) into the entry for `sha256`
+ * under `pluginsRoot`, if they match it: into a fresh file in a private directory beside the entries
+ * (mkdtemp, then an exclusive create), hashed as they arrive, renamed into place only once verified.
+ * Stops reading past `maxBytes`. Nothing is written anywhere else, whatever the bytes are.
+ */
+export async function storeVerifiedPlugin(
+  pluginsRoot: string,
+  sha256: string,
+  body: AsyncIterable<Uint8Array> & { destroy?(): void },
+  maxBytes: number,
+): Promise<'stored' | 'mismatch' | 'too-large'> {
+  const target = pluginEntryDir(pluginsRoot, sha256)
+  const wasms = join(pluginsRoot, 'wasms')
+  await mkdir(wasms, { recursive: true })
+  const staging = await mkdtemp(join(wasms, '.restore-'))
+  try {
+    const file = await open(join(staging, PLUGIN_FILE), 'wx', 0o600)
+    const hash = createHash('sha256')
+    let size = 0
+    try {
+      for await (const chunk of body) {
+        size += chunk.byteLength
+        if (size > maxBytes) {
+          body.destroy?.()
+          return 'too-large'
+        }
+        hash.update(chunk)
+        await file.write(chunk)
+      }
+    } finally {
+      await file.close()
+    }
+    if (hash.digest('hex') !== sha256) return 'mismatch'
+    // A download of the same plugin may have got there first (rename onto a non-empty directory fails).
+    await rename(staging, target).catch(() => {})
+    return 'stored'
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
 }
 
 /**

@@ -2,11 +2,12 @@
 // (no stubbed functions), a URL plugin served on loopback, the local replica.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 import { type Replica, startReplica } from '../../replica/index.js'
+import { pluginCacheKey, pluginCacheVersion } from '../../src/action/cache.js'
 import type { SyncResult } from '../../src/report/result.js'
 import { buildJsPlugin } from '../helpers/build-plugin.js'
 import { FakeCacheServer } from '../helpers/cache-server.js'
@@ -21,6 +22,7 @@ import {
 import { PluginHttpServer, closedPort } from '../helpers/http-server.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
 import { runAction } from '../helpers/runner.js'
+import { plantedTar, toolkitCacheVersion } from '../helpers/tar-entry.js'
 
 const ACTION = join(REPO_ROOT, 'dist/index.js')
 
@@ -97,6 +99,42 @@ describe('plugins kept in the Actions cache', () => {
     })
     expect(cacheService.calls().filter((c) => c.startsWith('blob-get')).length).toBe(1)
   })
+
+  test('a planted tar archive writes nothing anywhere: the entry is rejected and the plugin downloaded', async () => {
+    // A writer of the cache scope plants, under this plugin's key, an archive whose members the
+    // toolkit's `tar -xf … -P -C $GITHUB_WORKSPACE` would write outside any cache directory: once under
+    // the version @actions/cache 6.3.0 used for the old staging path, once under ours.
+    const scratch = mkdtempSync(join(tmpdir(), 'icp-sync-planted-'))
+    const projectDir = projectFor(http.url('/seed.wasm'), sha)
+    const absolute = join(scratch, 'outside/absolute-member')
+    // The toolkit unpacks relative to GITHUB_WORKSPACE; give it one whose parent is ours alone.
+    const workspace = join(scratch, 'workspace')
+    mkdirSync(workspace)
+    const dotdot = join(scratch, 'dotdot-member')
+    const tar = plantedTar({ [absolute]: 'planted', '../dotdot-member': 'planted' })
+    const service = await FakeCacheServer.start()
+    try {
+      const staging = join(runnerTemp, 'icp-sync-cache/plugins/wasms', sha)
+      service.plant(pluginCacheKey(sha), toolkitCacheVersion([staging]), tar)
+      service.plant(pluginCacheKey(sha), pluginCacheVersion(sha), tar)
+      const before = http.requests('/seed.wasm')
+      const run = await sync(projectDir, { ...service.env(), GITHUB_WORKSPACE: workspace })
+      expect(existsSync(absolute)).toBe(false)
+      expect(existsSync(dirname(absolute))).toBe(false)
+      expect(existsSync(dotdot)).toBe(false)
+      expect(run.status).toBe(0)
+      expect(run.outputs.synced).toBe('alpha')
+      expect(run.stdout).toContain(
+        `::warning::restored plugin cache entry ${pluginCacheKey(sha)} does not match its sha256; discarded it`,
+      )
+      expect(http.requests('/seed.wasm')).toBe(before + 1) // downloaded from its URL instead
+      expect(run.result.canisters[0]!.steps[0]!.plugin).toMatchObject({ downloadCacheHit: false })
+      expect(service.calls().filter((c) => c.startsWith('blob-get'))).toEqual(['blob-get 200'])
+    } finally {
+      await service.stop()
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  }, 300_000)
 
   test('a cache service that is down costs a warning, never the sync', async () => {
     const projectDir = projectFor(http.url('/seed.wasm'), sha)

@@ -14,7 +14,6 @@ import { sha256Hex } from '../../src/cache-layout.js'
 import { TRANSPILER_VERSION, transpileCacheKey } from '../../src/plugin/transpile.js'
 import type { SyncResult } from '../../src/report/result.js'
 import { buildJsPlugin } from '../helpers/build-plugin.js'
-import type { DriverSpec } from '../helpers/cache-driver.js'
 import { FakeCacheServer } from '../helpers/cache-server.js'
 import {
   type TestIdentity,
@@ -25,10 +24,10 @@ import {
   writeProject,
 } from '../helpers/e2e-project.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
-import { type ActionRun, runAction, runProcess } from '../helpers/runner.js'
+import { plantedTar, toolkitCacheVersion } from '../helpers/tar-entry.js'
+import { type ActionRun, runAction } from '../helpers/runner.js'
 
 const ACTION = join(REPO_ROOT, 'dist/index.js')
-const DRIVER = join(REPO_ROOT, 'build/__tests__/helpers/cache-driver.js')
 
 let replica: Replica
 let identity: TestIdentity
@@ -171,37 +170,19 @@ export async function instantiate() { throw new Error('poisoned') }
       const runnerTemp = join(mkdtempSync(join(scratch, 'runner-')), '_temp')
       mkdirSync(runnerTemp, { recursive: true })
       const marker = join(scratch, 'marker-actions-cache')
+      // As @actions/cache saved it when transpiled output was kept: a tar archive of the entry
+      // directory, under the toolkit's version for that path.
       const entry = join(runnerTemp, 'icp-sync-cache/transpiled', transpileCacheKey(seedSha))
-      const spec: DriverSpec = {
-        stagingDir: join(runnerTemp, 'icp-sync-cache'),
-        pluginCacheDir: join(scratch, 'unused'),
-        steps: [
-          {
-            op: 'rawSave',
-            files: Object.fromEntries(
-              Object.entries(poisonedEntry(marker)).map(([name, text]) => [
-                join(entry, name),
-                Buffer.from(text).toString('base64'),
-              ]),
-            ),
-            paths: [entry],
-            key: `icp-sync-transpiled-${transpileCacheKey(seedSha)}`,
-          },
-        ],
-      }
-      // Archive members are relative to GITHUB_WORKSPACE: plant from the workspace the Action will use.
+      const files = Object.fromEntries(
+        Object.entries(poisonedEntry(marker)).map(([name, text]) => [join(entry, name), text]),
+      )
+      const key = `icp-sync-transpiled-${transpileCacheKey(seedSha)}`
+      service.plant(key, toolkitCacheVersion([entry]), plantedTar(files))
       const p = project({ alpha: '- type: plugin\n  path: plugins/seed.wasm\n  dirs: [data]' })
-      const env = {
-        PATH: process.env.PATH,
-        RUNNER_TEMP: runnerTemp,
-        GITHUB_WORKSPACE: p.dir,
-        ...service.env(),
-      }
-      const plant = await runProcess(NODE24, [DRIVER, JSON.stringify(spec)], { env })
-      expect(plant.stdout).toMatch(/RESULT .*"steps":\[\d+\]/)
       rmSync(join(runnerTemp, 'icp-sync-cache'), { recursive: true, force: true })
       const run = await sync(p.dir, { RUNNER_TEMP: runnerTemp, ...service.env() })
       expect(existsSync(marker)).toBe(false)
+      expect(existsSync(join(entry, 'plugin.mjs'))).toBe(false)
       expect(run.status).toBe(0)
       expect(run.outputs.synced).toBe('alpha')
       expectNoSecretIn(run, Object.values(p.ids))

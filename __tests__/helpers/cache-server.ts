@@ -1,5 +1,5 @@
-// A loopback fake of the GitHub Actions cache service, speaking the wire protocol that the real
-// @actions/cache 6.3.0 client uses when the runner selects cache service v2 (as github.com runners do):
+// A loopback fake of the GitHub Actions cache service, speaking the v2 wire protocol (the one github.com
+// runners use; read from @actions/cache 6.3.0, the toolkit's client, and spoken by src/action/cache-service.ts):
 //
 //   env: ACTIONS_CACHE_SERVICE_V2=1, ACTIONS_RESULTS_URL=<origin>/, ACTIONS_RUNTIME_TOKEN=<any>
 //        and GITHUB_SERVER_URL unset or github.com (any other host counts as GHES, which forces v1)
@@ -8,16 +8,18 @@
 //   POST /twirp/github.actions.results.api.v1.CacheService/FinalizeCacheEntryUpload  {key, version, size_bytes}
 //   PUT  <signed_upload_url>    <origin>/blobs/entries/<id>?sig=fakesig-write (path style: account `blobs`,
 //                               container `entries`, as the Azure SDK parses an IP host): Azure
-//                               "Put Blob" with x-ms-blob-type: BlockBlob (the SDK sends archives
-//                               up to 128 MiB in one request, which is all a test needs)
+//                               "Put Blob" with x-ms-blob-type: BlockBlob (the toolkit's SDK sends
+//                               up to 128 MiB in one request; we always send one)
 //   GET  <signed_download_url>  <origin>/blobs/entries/<id>?sig=fakesig-read, a plain GET (the client
 //                               uses the Azure SDK only for *.blob.core.windows.net)
-// The client masks (::add-mask::) the `sig` value of signed URLs, so it must not be a common word.
+// The toolkit masks (::add-mask::) the `sig` value of signed URLs, so it must not be a common word.
+// `plant` stands in for any other writer of the cache scope (the toolkit with its tar archives, an
+// attacker): it commits an entry of any key, version and content, or one whose blob is a stream of
+// zeros of a given size (to test a reader's size cap without holding it in memory).
 //
 // Twirp errors are JSON {code, msg} with the matching HTTP status. Deterministic: no timers, no randomness.
-// Note the client's own retries: Twirp 500/502/503/504 are retried 5 times, 3 s apart growing ×1.5, so a
-// test of the `unavailable` fault takes ~30 s per call; `connection refused` (stop the server, or use
-// closedPort()) fails at once.
+// Clients retry Twirp 500/502/503/504 (ours 3 times over ~3 s; the toolkit 5 times over ~30 s);
+// `connection refused` (stop the server, or use closedPort()) fails at once.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -43,6 +45,8 @@ export interface CacheEntry {
   key: string
   version: string
   archive?: Buffer
+  /** Instead of `archive`: a blob of this many zero bytes, streamed. */
+  zeros?: { size: number; declareLength: boolean }
   committed: boolean
 }
 
@@ -55,8 +59,14 @@ export interface CacheRequest {
 
 export class FakeCacheServer {
   fault: CacheFault = 'none'
+  /** Field names in Twirp JSON replies: proto names, or lowerCamelCase (protobuf JSON allows both). */
+  jsonNames: 'proto' | 'camel' = 'proto'
   readonly entries: CacheEntry[] = []
   readonly requests: CacheRequest[] = []
+  /** Blob bytes written to clients (a reader that stops at a cap leaves this short). */
+  blobBytesSent = 0
+  /** Headers of the last blob PUT. */
+  lastPutHeaders: Record<string, string | string[] | undefined> = {}
   private lastId = 0
 
   private constructor(
@@ -74,13 +84,21 @@ export class FakeCacheServer {
     return self
   }
 
-  /** The variables that make @actions/cache 6.3.0 talk to this server (v2 protocol). */
+  /** The variables that make a runner's cache client talk to this server (v2 protocol). */
   env(): Record<string, string> {
     return {
       ACTIONS_CACHE_SERVICE_V2: 'true',
       ACTIONS_RESULTS_URL: `${this.origin}/`,
       ACTIONS_RUNTIME_TOKEN: this.token,
     }
+  }
+
+  /** Commits an entry as another writer of the cache scope would: any key, version and content. */
+  plant(key: string, version: string, content: Buffer | { zeros: number; declareLength: boolean }): void {
+    const entry: CacheEntry = { id: ++this.lastId, key, version, committed: true }
+    if (Buffer.isBuffer(content)) entry.archive = content
+    else entry.zeros = { size: content.zeros, declareLength: content.declareLength }
+    this.entries.push(entry)
   }
 
   /** Committed entries' keys, in save order. */
@@ -102,7 +120,7 @@ export class FakeCacheServer {
     const url = new URL(req.url ?? '/', this.origin)
     const reply = (call: string, status: number, json?: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({ method: req.method ?? '', call, status })
-      const text = json === undefined ? '' : JSON.stringify(json)
+      const text = json === undefined ? '' : JSON.stringify(this.jsonNames === 'camel' ? camel(json) : json)
       const type = json === undefined ? {} : { 'content-type': 'application/json' }
       res.writeHead(status, { ...type, ...headers, 'content-length': Buffer.byteLength(text) }).end(text)
     }
@@ -136,27 +154,49 @@ export class FakeCacheServer {
     if (this.fault === 'storage-error') return reply(call, 500)
     if (req.method === 'PUT' && url.searchParams.get('sig') === 'fakesig-write' && !entry.committed) {
       if (req.headers['x-ms-blob-type'] !== 'BlockBlob') return reply(call, 400)
+      this.lastPutHeaders = { ...req.headers }
       entry.archive = body
       return reply(call, 201, undefined, {
         etag: `"${entry.id}"`,
         'last-modified': new Date(0).toUTCString(),
       })
     }
-    if (
-      req.method === 'GET' &&
-      url.searchParams.get('sig') === 'fakesig-read' &&
-      entry.committed &&
-      entry.archive
-    ) {
-      this.requests.push({ method: 'GET', call, status: 200 })
-      res.writeHead(200, {
-        'content-type': 'application/octet-stream',
-        'content-length': entry.archive.length,
-      })
-      res.end(entry.archive)
-      return
+    if (req.method === 'GET' && url.searchParams.get('sig') === 'fakesig-read' && entry.committed) {
+      if (entry.archive) {
+        this.requests.push({ method: 'GET', call, status: 200 })
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-length': entry.archive.length,
+        })
+        this.blobBytesSent += entry.archive.length
+        res.end(entry.archive)
+        return
+      }
+      if (entry.zeros) return this.sendZeros(res, entry.zeros, call)
     }
     return reply(call, 403)
+  }
+
+  /** Streams zeros with backpressure, stopping when the client goes away. */
+  private sendZeros(res: ServerResponse, zeros: { size: number; declareLength: boolean }, call: string) {
+    this.requests.push({ method: 'GET', call, status: 200 })
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      ...(zeros.declareLength ? { 'content-length': zeros.size } : {}),
+    })
+    const chunk = Buffer.alloc(1024 * 1024)
+    let left = zeros.size
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        const part = left >= chunk.length ? chunk : chunk.subarray(0, left)
+        left -= part.length
+        this.blobBytesSent += part.length
+        if (!res.write(part)) return void res.once('drain', pump)
+      }
+      if (!res.destroyed) res.end()
+    }
+    res.on('close', () => (left = 0))
+    pump()
   }
 
   private getDownloadUrl(
@@ -233,6 +273,13 @@ type TwirpError = (
   msg: string,
   headers?: Record<string, string>,
 ) => void
+
+function camel(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null) return json
+  return Object.fromEntries(
+    Object.entries(json).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  )
+}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []

@@ -1,7 +1,6 @@
 // The Action: inputs → sync → outputs, summary and annotations. A thin edge over the pipeline the CLI
 // also uses; the only module that knows about GitHub.
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 
 import * as core from '@actions/core'
 
@@ -45,8 +44,6 @@ export async function run(): Promise<void> {
     const temp = process.env.RUNNER_TEMP ?? tmpdir()
     runDir = await makeRunDir(temp)
     const actionsCache = await ActionsCache.open({
-      // The same absolute path in every run: the Actions cache hashes it into each entry's version.
-      stagingDir: join(temp, 'icp-sync-cache'),
       pluginCacheDir: cacheLayout(runDir).plugins,
       enabled: options.cache,
     })
