@@ -141,6 +141,22 @@ export function isPlumbing(entry: CallLogEntry): boolean {
 }
 
 export function observedCalls(log: CallLogEntry[]): ObservedCall[] {
+  return runningChecksSorted(observedInOrder(log))
+}
+
+/**
+ * icp checks every canister's status concurrently before it syncs any, so the order of those first
+ * `canister_status` calls varies from run to run; they are compared sorted (by their argument, which
+ * names the canister). Every later call keeps its order.
+ */
+function runningChecksSorted(calls: ObservedCall[]): ObservedCall[] {
+  let prefix = 0
+  while (prefix < calls.length && calls[prefix]!.method === 'canister_status') prefix++
+  const checks = calls.slice(0, prefix).sort((a, b) => (a.arg < b.arg ? -1 : a.arg > b.arg ? 1 : 0))
+  return [...checks, ...calls.slice(prefix)]
+}
+
+function observedInOrder(log: CallLogEntry[]): ObservedCall[] {
   return log
     .filter((entry) => !isPlumbing(entry))
     .map((entry) => ({
