@@ -8,7 +8,7 @@
 //   node bench/compare.mjs --only sizes --runs 3
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -34,15 +34,18 @@ const UPDATE_CALLS = Number(arg('update-calls', 200))
 const COMPUTE = Number(arg('compute', 40))
 const MULTI_RUNS = Number(arg('multi-runs', 2))
 const ONLY = new Set(arg('only', 'cold,warm,actions-cache,calls,multi,compute,sizes').split(','))
+const work = mkdtempSync(join(tmpdir(), 'icp-sync-bench-'))
 const ICP = join(ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
-const ACTION = join(ROOT, 'dist/index.js')
-const CLI = join(ROOT, 'dist/cli.js')
+// A copy of dist/, so rebundling while the bench runs changes nothing under it.
+const DIST = join(work, 'dist')
+const ACTION = join(DIST, 'index.js')
+const CLI = join(DIST, 'cli.js')
 const NODE = arg('node', NODE24)
+cpSync(join(ROOT, 'dist'), DIST, { recursive: true })
 const ENV_NAME = 'bench'
 const MULTI = 8
 
 const loadAtStart = loadavg()[0]
-const work = mkdtempSync(join(tmpdir(), 'icp-sync-bench-'))
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
   if (s.length === 0) return NaN
