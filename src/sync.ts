@@ -14,7 +14,6 @@ import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
-import { prewarmTranspiler, pretranspilePlugin } from './plugin/transpile.js'
 import {
   loadProject,
   planSync,
@@ -108,8 +107,6 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
     const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
     prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
-    if (pluginCanisters.length > 0) prewarmTranspiler(cacheLayout(environment.cacheDir).transpiled)
-    for (const canister of pluginCanisters) transpileAhead(canister, environment)
     if (plan.canisters.length === 0) {
       if (plan.notice) observer.info(plan.notice)
       return finish()
@@ -272,29 +269,6 @@ async function runStep(
   return result
 }
 
-/**
- * Reads each path plugin of `canister` (the same checks as its step) and starts its transpile, so it
- * overlaps identity, agent and canister_status instead of following them. Best effort: whatever fails
- * here (a plugin a script step has yet to build, invalid bytes) is reported by the step itself.
- */
-function transpileAhead(canister: PlannedCanister, environment: SyncEnvironment): void {
-  const caches = cacheLayout(environment.cacheDir)
-  for (const step of canister.steps) {
-    if (step.kind !== 'plugin' || !('path' in step.source)) continue
-    resolvePluginSource({
-      source: step.source,
-      sha256: step.sha256,
-      canisterDir: canister.dir,
-      cacheDir: caches.plugins,
-      download: environment.download,
-      onProgress: () => undefined,
-      onWarning: () => undefined,
-    })
-      .then((source) => pretranspilePlugin(source.bytes, caches.transpiled, source.sha256))
-      .catch(() => undefined)
-  }
-}
-
 async function runPluginStep(
   step: Extract<PlannedStep, { kind: 'plugin' }>,
   canister: PlannedCanister,
@@ -341,7 +315,11 @@ async function runPluginStep(
     },
     canisterCall: caller.canisterCall,
     metadataSection: caller.metadataSection,
-    limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
+    limits: {
+      computeSeconds: options.computeLimitSeconds,
+      wallSeconds: options.timeoutSeconds,
+      memoryMb: options.memoryLimitMb,
+    },
     cacheDir: caches.transpiled,
     codeCacheDir: caches.codeCache,
     onLine,

@@ -4,7 +4,6 @@
 // `transpileBytes`: the latter statically imports the native `oxc-minify`, which a bundled Action
 // cannot carry. Output is the same (jco-plugin-host.md §2).
 import { createHash } from 'node:crypto'
-import { readdirSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -17,25 +16,6 @@ let transpiler: Promise<typeof import('@bytecodealliance/jco-transpile/component
 function loadTranspiler() {
   transpiler ??= import('@bytecodealliance/jco-transpile/component')
   return transpiler
-}
-
-/**
- * Starts loading the transpiler now, without waiting, when `cacheRoot` holds no transpiled plugin yet
- * (every Action run: generated code never crosses runs; a first CLI run). Its core wasm then compiles on
- * V8's background threads while the manifest, identity, agent and canister_status take their time,
- * instead of after them. A run with a filled cache never loads it. A failure surfaces at the real use.
- */
-export function prewarmTranspiler(cacheRoot: string): void {
-  let entries: string[] = []
-  try {
-    entries = readdirSync(cacheRoot)
-  } catch {
-    // No cache directory yet: nothing can come from it.
-  }
-  if (entries.length > 0) return
-  loadTranspiler()
-    .then((t) => t.$init)
-    .catch(() => undefined)
 }
 
 /** Pinned in package.json; part of the cache key so a transpiler upgrade never reuses old output. */
@@ -107,12 +87,6 @@ export async function transpilePlugin(
 ): Promise<TranspiledPlugin> {
   const sha256 = knownSha256 ?? sha256Hex(component)
   const dir = join(cacheRoot, transpileCacheKey(sha256))
-  // Started ahead by pretranspilePlugin: the step reports it as this run's transpile, not a cache hit.
-  const ahead = startedAhead.get(dir)
-  if (ahead) {
-    startedAhead.delete(dir)
-    return ahead
-  }
   // Two canisters syncing the same plugin at once share one transpile.
   let pending = inFlight.get(dir)
   if (!pending) {
@@ -124,22 +98,6 @@ export async function transpilePlugin(
 }
 
 const inFlight = new Map<string, Promise<TranspiledPlugin>>()
-
-/**
- * Starts transpiling `component` now (a plan's path plugin, while identity, agent and canister_status
- * take their time); the first transpilePlugin call for the same bytes then takes this result. Content
- * addressed: if the bytes the step reads later differ, they are transpiled on their own. Errors are
- * left for that call to report.
- */
-export function pretranspilePlugin(component: Uint8Array, cacheRoot: string, sha256: string): void {
-  const dir = join(cacheRoot, transpileCacheKey(sha256))
-  if (startedAhead.has(dir) || inFlight.has(dir)) return
-  const pending = transpilePlugin(component, cacheRoot, sha256)
-  pending.catch(() => undefined)
-  startedAhead.set(dir, pending)
-}
-
-const startedAhead = new Map<string, Promise<TranspiledPlugin>>()
 
 async function transpileInto(
   component: Uint8Array,
