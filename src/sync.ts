@@ -315,11 +315,7 @@ async function runPluginStep(
     },
     canisterCall: caller.canisterCall,
     metadataSection: caller.metadataSection,
-    limits: {
-      computeSeconds: options.computeLimitSeconds,
-      wallSeconds: options.timeoutSeconds,
-      memoryMb: options.memoryLimitMb,
-    },
+    limits: { computeSeconds: options.computeLimitSeconds, memoryMb: options.memoryLimitMb },
     cacheDir: caches.transpiled,
     codeCacheDir: caches.codeCache,
     onLine,
