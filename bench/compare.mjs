@@ -106,6 +106,8 @@ await new Promise((resolve, reject) => {
 const info = JSON.parse(readFileSync(infoFile, 'utf8'))
 // Never leave the replica behind, whatever fails below.
 process.on('exit', () => replica.kill('SIGTERM'))
+// A signal skips 'exit' handlers unless it becomes an exit.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
 process.on('uncaughtException', (error) => {
   console.error(error)
   process.exit(1)
