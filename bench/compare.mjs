@@ -116,7 +116,7 @@ const replicaStats = async () => (await fetch(`${info.url}/_replica/stats`)).jso
 
 // ---- projects ----
 let projects = 0
-/** A project whose canisters each have one plugin step running `plugin` with `command`. */
+/** A project whose canisters each have one plugin step running `plugin` with `command` (by `url`, {href, sha256}, if given). */
 function project(plugin, command, names = ['demo'], url = undefined) {
   const dir = join(work, `p${++projects}`)
   mkdirSync(join(dir, 'plugins'), { recursive: true })
