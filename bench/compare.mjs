@@ -734,8 +734,9 @@ const fmt = (ms) => (Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFix
 const lines = [
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, load average ${loadAtStart.toFixed(1)} → ${loadavg()[0].toFixed(1)}; ${icpVersion}; ours on Node ${nodeVersion}; medians of ${RUNS} (8 canisters: ${MULTI_RUNS})`,
   '',
-  '| scenario | ours | icp-cli (ms) | ours (ms) | ours/icp | target |',
-  '|---|---|---|---|---|---|',
+  ...(rows.length
+    ? ['| scenario | ours | icp-cli (ms) | ours (ms) | ours/icp | target |', '|---|---|---|---|---|---|']
+    : []),
   ...rows.map(
     (r) =>
       `| ${r.scenario} | ${r.host} | ${fmt(r.icpMs)} | ${fmt(r.ourMs)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '—'} | ${r.target}${r.note ? ` (${r.note})` : ''} |`,
