@@ -3,9 +3,13 @@
 // run against one replica in its own process. Prints a table, writes JSON to bench/results/.
 // Usage: npm run bench  (= compile + bundle + this)   or   node bench/compare.mjs [--runs 3]
 //   [--multi-runs 2] [--query-calls 1000] [--update-calls 200] [--compute 40]
-//   [--only cold,warm,actions-cache,calls,multi,compute] [--node <path>]
+//   [--only cold,warm,actions-cache,calls,multi,compute,sizes] [--node <path>]
+// The size series alone (plugins of ~140 KB, ~1.4 MB, ~5.5 MB and the 12.7 MB JS one; a few minutes):
+//   node bench/compare.mjs --only sizes --runs 3
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -29,16 +33,19 @@ const QUERY_CALLS = Number(arg('query-calls', 1000))
 const UPDATE_CALLS = Number(arg('update-calls', 200))
 const COMPUTE = Number(arg('compute', 40))
 const MULTI_RUNS = Number(arg('multi-runs', 2))
-const ONLY = new Set(arg('only', 'cold,warm,actions-cache,calls,multi,compute').split(','))
+const ONLY = new Set(arg('only', 'cold,warm,actions-cache,calls,multi,compute,sizes').split(','))
+const work = mkdtempSync(join(tmpdir(), 'icp-sync-bench-'))
 const ICP = join(ROOT, 'node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
-const ACTION = join(ROOT, 'dist/index.js')
-const CLI = join(ROOT, 'dist/cli.js')
+// A copy of dist/, so rebundling while the bench runs changes nothing under it.
+const DIST = join(work, 'dist')
+const ACTION = join(DIST, 'index.js')
+const CLI = join(DIST, 'cli.js')
 const NODE = arg('node', NODE24)
+cpSync(join(ROOT, 'dist'), DIST, { recursive: true })
 const ENV_NAME = 'bench'
 const MULTI = 8
 
 const loadAtStart = loadavg()[0]
-const work = mkdtempSync(join(tmpdir(), 'icp-sync-bench-'))
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
   if (s.length === 0) return NaN
@@ -99,6 +106,8 @@ await new Promise((resolve, reject) => {
 const info = JSON.parse(readFileSync(infoFile, 'utf8'))
 // Never leave the replica behind, whatever fails below.
 process.on('exit', () => replica.kill('SIGTERM'))
+// A signal skips 'exit' handlers unless it becomes an exit.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
 process.on('uncaughtException', (error) => {
   console.error(error)
   process.exit(1)
@@ -107,8 +116,8 @@ const replicaStats = async () => (await fetch(`${info.url}/_replica/stats`)).jso
 
 // ---- projects ----
 let projects = 0
-/** A project whose canisters each have one plugin step running `plugin` with `command`. */
-function project(plugin, command, names = ['demo']) {
+/** A project whose canisters each have one plugin step running `plugin` with `command` (by `url`, {href, sha256}, if given). */
+function project(plugin, command, names = ['demo'], url = undefined) {
   const dir = join(work, `p${++projects}`)
   mkdirSync(join(dir, 'plugins'), { recursive: true })
   writeFileSync(join(dir, 'plugins/plugin.wasm'), readFileSync(plugin))
@@ -123,7 +132,7 @@ function project(plugin, command, names = ['demo']) {
     sync:
       steps:
         - type: plugin
-          path: plugins/plugin.wasm
+${url ? `          url: ${url.href}\n          sha256: ${url.sha256}` : '          path: plugins/plugin.wasm'}
           files: [command.txt]
 `,
     )
@@ -549,6 +558,162 @@ if (ONLY.has('compute')) {
   )
 }
 
+// ---- size series: what a fresh runner costs for plugins of the sizes people ship ----
+// Each round runs every row once, icp first, so the machine's load (shared, often busy) falls on all
+// rows alike; medians over rounds. Peak RSS from GNU time (the process, worker threads included).
+const sizeRows = []
+if (ONLY.has('sizes')) {
+  const { sizedComponent } = await import('./plugins/sized.mjs')
+  const noopWat = readFileSync(join(ROOT, 'bench/plugins/noop.wat'), 'utf8')
+  const sizes = [
+    ['~140 KB WAT', 140_000],
+    ['~1.4 MB WAT', 1_400_000],
+    ['~5.5 MB WAT', 5_500_000],
+  ]
+  const plugins = []
+  for (const [label, bytes] of sizes) {
+    const file = join(work, `sized-${bytes}.wasm`)
+    writeFileSync(file, await sizedComponent(componentFromWat, noopWat, bytes))
+    plugins.push([label, file])
+  }
+  plugins.push(['12.7 MB JS', bigWasm])
+
+  // URL plugins for the restore row: served once from loopback to fill the cache service, then
+  // restored from it by each fresh runner (path plugins never go through the Actions cache).
+  const served = new Map()
+  const server = createServer((req, res) => {
+    const bytes = served.get(req.url)
+    res.writeHead(bytes ? 200 : 404).end(bytes)
+  })
+  await new Promise((done) => server.listen(0, '127.0.0.1', done))
+  const origin = `http://127.0.0.1:${server.address().port}`
+  const service = await FakeCacheServer.start()
+
+  const rssFile = join(work, 'rss.txt')
+  const rssNode = join(work, 'rss-node.sh')
+  // bash, not sh: dash drops INPUT_PROJECT-DIR and other names with hyphens from the environment.
+  writeFileSync(
+    rssNode,
+    `#!/bin/bash\nexec /usr/bin/time -f %M -o "${rssFile}" ${JSON.stringify(NODE)} "$@"\n`,
+  )
+  chmodSync(rssNode, 0o755)
+  const peakMb = () => {
+    const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
+    rmSync(rssFile, { force: true })
+    return kb / 1024
+  }
+  const timedRun = async (fn) => {
+    const t = performance.now()
+    const run = await fn()
+    const wallMs = performance.now() - t
+    return { wallMs, rssMb: peakMb(), run }
+  }
+  const icpRun = (dir) =>
+    timedRun(() =>
+      runProcess(
+        '/usr/bin/time',
+        ['-f', '%M', '-o', rssFile, ICP, 'sync', '-e', ENV_NAME, '--identity', 'bench'],
+        {
+          env: icpEnv,
+          cwd: dir,
+          timeoutMs: 600_000,
+        },
+      ),
+    )
+  const cliRun = (dir, cacheDir) =>
+    timedRun(() =>
+      runProcess(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%M',
+          '-o',
+          rssFile,
+          NODE,
+          CLI,
+          '-e',
+          ENV_NAME,
+          '-p',
+          dir,
+          '--identity-pem-file',
+          pemFile,
+          '--cache-dir',
+          cacheDir,
+        ],
+        { env: { PATH: process.env.PATH, HOME: work }, cwd: dir },
+      ),
+    )
+  const actionRun = (dir, runnerTemp, env = {}) =>
+    timedRun(async () => {
+      rmSync(runnerTemp, { recursive: true, force: true })
+      mkdirSync(runnerTemp, { recursive: true })
+      const run = await runAction(
+        rssNode,
+        ACTION,
+        { 'project-dir': dir, environment: ENV_NAME, 'identity-pem': identity.pem },
+        { GITHUB_WORKSPACE: dir, RUNNER_TEMP: runnerTemp, ...env },
+      )
+      rmSync(run.runnerDir, { recursive: true, force: true })
+      return run
+    })
+
+  for (const [label, file] of plugins) {
+    const bytes = readFileSync(file)
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    served.set(`/${sha256}.wasm`, bytes)
+    const pathDir = project(file, 'noop')
+    const urlDir = project(file, 'noop', ['demo'], { href: `${origin}/${sha256}.wasm`, sha256 })
+    const restoreTemp = join(work, `runner-restore-${sha256.slice(0, 8)}`)
+    const fill = await actionRun(urlDir, restoreTemp, service.env())
+    check(fill.run, `${label}: action (filling the cache service)`)
+    const warmCache = freshDir('cache')
+    check((await cliRun(pathDir, warmCache)).run, `${label}: cli (warming)`)
+
+    log(`${label} (${bytes.length} bytes): icp, Action fresh, Action restore, CLI cold, CLI warm ×${RUNS}`)
+    const r = { icp: [], fresh: [], restore: [], cliCold: [], cliWarm: [], load: [] }
+    for (let i = 0; i < RUNS; i++) {
+      r.load.push(loadavg()[0])
+      const icp = await icpRun(pathDir)
+      check(icp.run, `${label}: icp sync`)
+      r.icp.push(icp)
+      const fresh = await actionRun(pathDir, freshDir('runner'))
+      check(fresh.run, `${label}: action, fresh runner`)
+      r.fresh.push(fresh)
+      const restore = await actionRun(urlDir, restoreTemp, service.env())
+      check(restore.run, `${label}: action, restore`)
+      if (restore.run.outputs['cache-hit'] !== 'true')
+        throw new Error(`${label}: the restore run did not take the plugin from the cache service`)
+      r.restore.push(restore)
+      const cold = await cliRun(pathDir, freshDir('cache'))
+      check(cold.run, `${label}: cli cold`)
+      r.cliCold.push(cold)
+      const warm = await cliRun(pathDir, warmCache)
+      check(warm.run, `${label}: cli warm`)
+      r.cliWarm.push(warm)
+    }
+    const strip = (runs) => runs.map(({ wallMs, rssMb }) => ({ wallMs, rssMb }))
+    raw[`sizes-${label}`] = {
+      bytes: bytes.length,
+      load: r.load,
+      ...Object.fromEntries(['icp', 'fresh', 'restore', 'cliCold', 'cliWarm'].map((k) => [k, strip(r[k])])),
+    }
+    const m = (k) => ({ ms: med(r[k], 'wallMs'), mb: med(r[k], 'rssMb') })
+    sizeRows.push({
+      label,
+      bytes: bytes.length,
+      load: median(r.load),
+      icp: m('icp'),
+      fresh: m('fresh'),
+      restore: m('restore'),
+      cliCold: m('cliCold'),
+      cliWarm: m('cliWarm'),
+    })
+    log(`${label}: ${JSON.stringify(sizeRows.at(-1))}`)
+  }
+  await service.stop()
+  server.close()
+}
+
 replica.kill('SIGTERM')
 
 // ---- report ----
@@ -569,16 +734,31 @@ const fmt = (ms) => (Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFix
 const lines = [
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, load average ${loadAtStart.toFixed(1)} → ${loadavg()[0].toFixed(1)}; ${icpVersion}; ours on Node ${nodeVersion}; medians of ${RUNS} (8 canisters: ${MULTI_RUNS})`,
   '',
-  '| scenario | ours | icp-cli (ms) | ours (ms) | ours/icp | target |',
-  '|---|---|---|---|---|---|',
+  ...(rows.length
+    ? ['| scenario | ours | icp-cli (ms) | ours (ms) | ours/icp | target |', '|---|---|---|---|---|---|']
+    : []),
   ...rows.map(
     (r) =>
       `| ${r.scenario} | ${r.host} | ${fmt(r.icpMs)} | ${fmt(r.ourMs)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '—'} | ${r.target}${r.note ? ` (${r.note})` : ''} |`,
   ),
 ]
+if (sizeRows.length) {
+  const cell = (x, icp) => `${fmt(x.ms)} (${(x.ms / icp.ms).toFixed(2)}×) · ${x.mb.toFixed(0)} MB`
+  lines.push(
+    '',
+    `Size series: wall ms (ratio to icp sync) · peak RSS; medians of ${RUNS} interleaved rounds`,
+    '',
+    '| plugin | icp sync | Action, fresh runner, no cache service | Action, fresh runner, restore from cache service | CLI cold | CLI warm | load avg |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...sizeRows.map(
+      (r) =>
+        `| ${r.label} (${(r.bytes / 1e6).toFixed(2)} MB) | ${fmt(r.icp.ms)} · ${r.icp.mb.toFixed(0)} MB | ${cell(r.fresh, r.icp)} | ${cell(r.restore, r.icp)} | ${cell(r.cliCold, r.icp)} | ${cell(r.cliWarm, r.icp)} | ${r.load.toFixed(1)} |`,
+    ),
+  )
+}
 console.log(lines.join('\n'))
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 const out = join(ROOT, 'bench/results', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(out, JSON.stringify({ machine, rows, raw }, null, 2))
+writeFileSync(out, JSON.stringify({ machine, rows, sizeRows, raw }, null, 2))
 log(`wrote ${out}`)
 rmSync(work, { recursive: true, force: true })
