@@ -12,6 +12,7 @@ import {
 } from './ic/index.js'
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
+import { untrustedRefusals } from './policy/untrusted.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
@@ -94,6 +95,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     const project = await loadProject(options.projectDir, {
       cacheDir: cacheLayout(environment.cacheDir).recipes,
       filesInsideProject: environment.recipeFilesInsideProject,
+      leaveRecipes: options.untrusted,
     })
     plan = await planSync(project, {
       environment: options.environment,
@@ -104,6 +106,15 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     })
     result.network = plan.network.name
     plan.warnings.forEach(warn)
+    if (options.untrusted) {
+      // Before any identity, canister call or download: see src/policy/untrusted.ts.
+      const refused = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
+      if (refused) {
+        result.error = refused.error
+        result.refusals = refused.refusals
+        return finish()
+      }
+    }
     // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
     const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
     prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))

@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import * as core from '@actions/core'
 
 import { secretForms } from '../identity/index.js'
+import { trustedPluginsOption } from '../policy/untrusted.js'
 import {
   DEFAULT_MEMORY_LIMIT_MB,
   OptionError,
@@ -56,6 +57,15 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
     cache: boolInput('cache', true),
     summary: boolInput('summary', true),
     shard: shardInput(core.getInput('shard')),
+    ...untrustedInputs(),
+  }
+}
+
+/** Untrusted mode's inputs (src/policy/untrusted.ts). */
+function untrustedInputs(): Pick<SyncOptions, 'untrusted' | 'trustedPlugins'> {
+  return {
+    untrusted: boolInput('untrusted', false),
+    trustedPlugins: trustedPluginsOption('trusted-plugins', core.getInput('trusted-plugins')),
   }
 }
 

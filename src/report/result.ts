@@ -73,6 +73,8 @@ export interface SyncResult {
   warnings: string[]
   /** A failure before any canister ran (manifest, identity, network). */
   error?: ErrorInfo
+  /** What untrusted mode refused (each with its manifest position); `error` then says nothing ran. */
+  refusals?: ErrorInfo[]
 }
 
 /** icp's closing line when canisters failed. */

@@ -1,0 +1,203 @@
+// Untrusted mode through the bundled Action (Node 24, simulated runner, local replica, loopback server):
+// a script step, a recipe, a symlinked plugin path and an unlisted URL plugin are each refused with their
+// own message and an annotation on their manifest line, before any request to the replica or any
+// download; a URL plugin listed in `trusted-plugins` and a path plugin still run.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { type Replica, startReplica } from '../../replica/index.js'
+import type { SyncResult } from '../../src/report/result.js'
+import { callsPlugin } from '../helpers/calls-plugin.js'
+import { canisterYaml, demoCanisterOn, newIdentity, writeIds, writeProject } from '../helpers/e2e-project.js'
+import { PluginHttpServer } from '../helpers/http-server.js'
+import { NODE24, REPO_ROOT } from '../helpers/paths.js'
+import { type ActionRun, runAction } from '../helpers/runner.js'
+
+const ACTION = join(REPO_ROOT, 'dist/index.js')
+
+let replica: Replica
+let http: PluginHttpServer
+let plugin: Uint8Array
+let pluginSha: string
+const identity = newIdentity()
+
+beforeAll(async () => {
+  replica = await startReplica()
+  http = await PluginHttpServer.start()
+  plugin = await callsPlugin({ calls: 1, method: 'counter' })
+  pluginSha = createHash('sha256').update(plugin).digest('hex')
+}, 120_000)
+
+afterAll(async () => {
+  await replica?.stop()
+  await http?.stop()
+})
+
+/** The bundled Action on `dir` with `untrusted: true` and the given `trusted-plugins`. */
+function runUntrusted(dir: string, trustedPlugins: string): Promise<ActionRun> {
+  return runAction(
+    NODE24,
+    ACTION,
+    {
+      'project-dir': dir,
+      environment: 'e2e',
+      'identity-pem': identity.pem,
+      untrusted: 'true',
+      'trusted-plugins': trustedPlugins,
+      cache: 'false',
+    },
+    { GITHUB_WORKSPACE: dir },
+  )
+}
+
+/** `::error title=…,file=…,line=…` annotations the run printed, as {title, file, line, text}. */
+function annotations(run: ActionRun): Array<{ title?: string; file?: string; line?: number; text: string }> {
+  return [...run.stdout.matchAll(/^::error (.*?)::(.*)$/gm)].map((match) => {
+    const unescape = (text: string) => text.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%')
+    const props = Object.fromEntries(
+      match[1]!.split(',').map((pair) => pair.split('=').map(unescape) as [string, string]),
+    )
+    return {
+      title: props.title,
+      file: props.file,
+      line: props.line === undefined ? undefined : Number(props.line),
+      text: match[2]!.replace(/%0A/g, '\n'),
+    }
+  })
+}
+
+describe('untrusted: true refuses, before anything runs', () => {
+  let run: ActionRun
+  let result: SyncResult
+  let manifestLines: string[]
+  let requestsBefore: number
+
+  beforeAll(async () => {
+    const unlistedSha = createHash('sha256').update('a plugin nobody vouched for').digest('hex')
+    const unlistedUrl = http.route('/unlisted.wasm', { body: plugin })
+    const recipeUrl = http.route('/recipe.hbs', { body: new TextEncoder().encode('build: {steps: []}\n') })
+    const project = writeProject(
+      replica,
+      'canisters:\n' +
+        canisterYaml('scripted', '- type: script\n  command: echo from-the-pull-request') +
+        `  - name: templated\n    recipe:\n      type: ${recipeUrl}\n` +
+        canisterYaml('linked', '- type: plugin\n  path: plugins/link.wasm') +
+        canisterYaml('unlisted', `- type: plugin\n  url: ${unlistedUrl}\n  sha256: ${unlistedSha}`),
+      {},
+      { 'plugins/real.wasm': writeTemp(plugin) },
+    )
+    symlinkSync('real.wasm', join(project.dir, 'plugins/link.wasm'))
+    writeIds(
+      project.dir,
+      'e2e',
+      Object.fromEntries(
+        ['scripted', 'templated', 'linked', 'unlisted'].map((name) => [
+          name,
+          demoCanisterOn(replica, identity.principal),
+        ]),
+      ),
+    )
+    manifestLines = project.manifest.split('\n')
+    requestsBefore = replica.requestCount()
+    // The listed sha256 is another plugin's: listing some plugins never lets others through.
+    run = await runUntrusted(project.dir, pluginSha)
+    result = JSON.parse(run.outputs.result!) as SyncResult
+  }, 120_000)
+
+  test('the run fails, and nothing reached the replica or the download server', () => {
+    expect(run.status).toBe(1)
+    expect(replica.requestCount()).toBe(requestsBefore)
+    expect(http.requests('/unlisted.wasm')).toBe(0)
+    expect(http.requests('/recipe.hbs')).toBe(0)
+    expect(run.stdout).not.toContain('from-the-pull-request\n')
+    expect(result.canisters).toEqual([])
+    expect(result.error!.message).toBe('untrusted mode refused 4 steps; nothing was run')
+  })
+
+  test('each refusal has its own message and an annotation on its manifest line', () => {
+    const refused = annotations(run).filter((a) => a.title === 'icp-sync: untrusted mode')
+    expect(refused).toHaveLength(4)
+    const expected: Array<[string, RegExp, string]> = [
+      ['recipe', /^canister 'templated': recipe '.*' refused in untrusted mode/, 'type: http'],
+      ['script', /^canister 'scripted', sync step 1 \(script\): script steps are refused/, 'type: script'],
+      [
+        'symlink',
+        /^canister 'linked', sync step 1 \(plugin\): plugin path 'plugins\/link.wasm' refused in untrusted mode[^]*symlink/,
+        'type: plugin',
+      ],
+      [
+        'unlisted url',
+        /^canister 'unlisted', sync step 1 \(plugin\): plugin url .* refused in untrusted mode: its sha256 [0-9a-f]{64} is not listed in trusted-plugins/,
+        'type: plugin',
+      ],
+    ]
+    for (const [what, message, lineText] of expected) {
+      const annotation = refused.find((a) => message.test(a.text))
+      expect({ what, found: annotation !== undefined }).toEqual({ what, found: true })
+      expect(annotation!.file).toBe('icp.yaml')
+      expect(manifestLines[annotation!.line! - 1]).toContain(lineText)
+    }
+    expect(result.refusals).toHaveLength(4)
+  })
+})
+
+describe('untrusted: true still runs what it can vouch for', () => {
+  test('a URL plugin listed in trusted-plugins and a path plugin run and make their calls', async () => {
+    const url = http.route('/trusted.wasm', { body: plugin })
+    const project = writeProject(
+      replica,
+      'canisters:\n' +
+        canisterYaml('fromurl', `- type: plugin\n  url: ${url}\n  sha256: ${pluginSha}`) +
+        canisterYaml('frompath', '- type: plugin\n  path: plugins/p.wasm'),
+      {},
+      { 'plugins/p.wasm': writeTemp(plugin) },
+    )
+    const ids = {
+      fromurl: demoCanisterOn(replica, identity.principal),
+      frompath: demoCanisterOn(replica, identity.principal),
+    }
+    writeIds(project.dir, 'e2e', ids)
+    const run = await runUntrusted(project.dir, `\n  ${'0'.repeat(64)},\n${pluginSha.toUpperCase()}\n`)
+    expect(run.stderr + run.stdout).not.toContain('::error')
+    expect(run.status).toBe(0)
+    expect(run.outputs.synced).toBe('fromurl,frompath')
+    expect(http.requests('/trusted.wasm')).toBe(1)
+    for (const id of Object.values(ids))
+      expect(replica.callLog().filter((c) => c.canisterId === id && c.method === 'counter')).toHaveLength(1)
+  }, 120_000)
+})
+
+describe('the inputs are checked', () => {
+  test.each([
+    [{ untrusted: 'yes' }, "input 'untrusted': expected true or false, got 'yes'"],
+    [
+      { untrusted: 'true', 'trusted-plugins': 'abc123' },
+      "input 'trusted-plugins': 'abc123' is not a sha256 (64 hexadecimal digits)",
+    ],
+  ])(
+    '%j',
+    async (inputs, message) => {
+      const project = writeProject(replica, 'canisters: []\n')
+      const requestsBefore = replica.requestCount()
+      const run = await runAction(NODE24, ACTION, {
+        'project-dir': project.dir,
+        environment: 'e2e',
+        ...inputs,
+      })
+      expect(run.status).toBe(1)
+      expect(run.stdout).toContain(`::error::${message}`)
+      expect(replica.requestCount()).toBe(requestsBefore)
+    },
+    60_000,
+  )
+})
+
+/** Writes bytes to a fresh temporary file (writeProject copies files in). */
+function writeTemp(bytes: Uint8Array): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'icp-sync-untrusted-')), 'plugin.wasm')
+  writeFileSync(file, bytes)
+  return file
+}
