@@ -85,16 +85,18 @@ describe('untrusted: true refuses, before anything runs', () => {
         canisterYaml('scripted', '- type: script\n  command: echo from-the-pull-request') +
         `  - name: templated\n    recipe:\n      type: ${recipeUrl}\n` +
         canisterYaml('linked', '- type: plugin\n  path: plugins/link.wasm') +
+        canisterYaml('leaky', '- type: plugin\n  path: plugins/real.wasm\n  dirs:\n    - assets') +
         canisterYaml('unlisted', `- type: plugin\n  url: ${unlistedUrl}\n  sha256: ${unlistedSha}`),
       {},
       { 'plugins/real.wasm': writeTemp(plugin) },
     )
     symlinkSync('real.wasm', join(project.dir, 'plugins/link.wasm'))
+    symlinkSync(tmpdir(), join(project.dir, 'assets'))
     writeIds(
       project.dir,
       'e2e',
       Object.fromEntries(
-        ['scripted', 'templated', 'linked', 'unlisted'].map((name) => [
+        ['scripted', 'templated', 'linked', 'leaky', 'unlisted'].map((name) => [
           name,
           demoCanisterOn(replica, identity.principal),
         ]),
@@ -114,18 +116,23 @@ describe('untrusted: true refuses, before anything runs', () => {
     expect(http.requests('/recipe.hbs')).toBe(0)
     expect(run.stdout).not.toContain('from-the-pull-request\n')
     expect(result.canisters).toEqual([])
-    expect(result.error!.message).toBe('untrusted mode refused 4 steps; nothing was run')
+    expect(result.error!.message).toBe('untrusted mode refused 5 steps; nothing was run')
   })
 
   test('each refusal has its own message and an annotation on its manifest line', () => {
     const refused = annotations(run).filter((a) => a.title === 'icp-sync: untrusted mode')
-    expect(refused).toHaveLength(4)
+    expect(refused).toHaveLength(5)
     const expected: Array<[string, RegExp, string]> = [
       ['recipe', /^canister 'templated': recipe '.*' refused in untrusted mode/, 'type: http'],
       ['script', /^canister 'scripted', sync step 1 \(script\): script steps are refused/, 'type: script'],
       [
         'symlink',
         /^canister 'linked', sync step 1 \(plugin\): plugin path 'plugins\/link.wasm' refused in untrusted mode[^]*symlink/,
+        'type: plugin',
+      ],
+      [
+        'symlinked dirs entry',
+        /^canister 'leaky', sync step 1 \(plugin\): declared path 'assets' refused in untrusted mode[^]*symlink/,
         'type: plugin',
       ],
       [
@@ -140,7 +147,7 @@ describe('untrusted: true refuses, before anything runs', () => {
       expect(annotation!.file).toBe('icp.yaml')
       expect(manifestLines[annotation!.line! - 1]).toContain(lineText)
     }
-    expect(result.refusals).toHaveLength(4)
+    expect(result.refusals).toHaveLength(5)
   })
 })
 

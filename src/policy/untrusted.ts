@@ -7,7 +7,7 @@
 // - script steps: refused (they run commands from the pull request with the job's permissions);
 // - recipes: refused in every canister of the project (loaded unrendered, so never fetched);
 // - a plugin `path:` must be a regular file inside the project with no symlink on the way (the same
-//   checker as declared `dirs`/`files`, src/plugin/paths.ts);
+//   checker as declared `dirs`/`files`, src/plugin/paths.ts), and its `dirs`/`files` are checked now too;
 // - a plugin `url:` only when its sha256 is listed in `trusted-plugins`.
 import { OptionError } from '../options.js'
 import { DeclaredPathError, checkPath } from '../plugin/paths.js'
@@ -89,17 +89,40 @@ function stepProblem(
       message: `plugin url ${step.source.url} refused in untrusted mode: its sha256 ${sha ?? '(none)'} is not listed in trusted-plugins (the Action's input, the CLI's --trusted-plugins)`,
     }
   }
-  const declared = step.source.path
-  const refused = (cause: string) => ({
-    message: `plugin path '${declared}' refused in untrusted mode: it must be a regular file inside the project, with no symlink on the way`,
-    causes: [cause],
-  })
+  const pluginProblem = pathProblem(step.source.path, canisterDir, projectDir, 'file')
+  if (pluginProblem)
+    return {
+      message: `plugin path '${step.source.path}' refused in untrusted mode: it must be a regular file inside the project, with no symlink on the way`,
+      causes: [pluginProblem],
+    }
+  // `dirs`/`files` are checked again when the step runs; here so that a bad one stops the run before any
+  // canister call, like everything else untrusted mode refuses.
+  for (const entry of [...step.dirs, ...step.files]) {
+    const problem = pathProblem(entry.path, canisterDir, projectDir, 'any')
+    if (problem)
+      return {
+        message: `declared path '${entry.path}' refused in untrusted mode: it must be inside the project, with no symlink on the way`,
+        causes: [problem],
+      }
+  }
+  return undefined
+}
+
+/** What is wrong with a declared path by the rules of src/plugin/paths.ts (a missing `any` path is left
+ * for the step to report in icp's words). */
+function pathProblem(
+  declared: string,
+  canisterDir: string,
+  projectDir: string,
+  expect: 'file' | 'any',
+): string | undefined {
   try {
     const checked = checkPath(declared, canisterDir, projectDir)
-    if (!checked.stats) return refused(`it does not exist (${checked.missing?.message ?? 'missing'})`)
-    if (!checked.stats.isFile()) return refused('it is not a regular file')
+    if (expect === 'any') return undefined
+    if (!checked.stats) return `it does not exist (${checked.missing?.message ?? 'missing'})`
+    if (!checked.stats.isFile()) return 'it is not a regular file'
   } catch (error) {
-    if (error instanceof DeclaredPathError) return refused(error.message)
+    if (error instanceof DeclaredPathError) return error.message
     throw error
   }
   return undefined
