@@ -25,6 +25,7 @@ import {
 } from './project/index.js'
 import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
 import { boundedTrace } from './report/call-trace.js'
+import { type CapabilityRow, capabilityRows, recordComponent } from './report/capabilities.js'
 import {
   type CanisterResult,
   type StepResult,
@@ -131,6 +132,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     result.identityPrincipal = identity.principal
     connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
     connection.warnings.forEach(warn)
+    result.capabilities = capabilityRows(plan.canisters, identity.principal, options.proxy)
   } catch (error) {
     result.error = errorInfo(error)
     return finish()
@@ -156,6 +158,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       apiUrl,
       canisterIds,
       used,
+      review: new Map((result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row])),
     }),
   )
   if (environment.caches) await environment.caches.save([...used.urlShas])
@@ -172,6 +175,14 @@ interface CanisterContext {
   canisterIds: Array<{ name: string; id: string }>
   /** What this run used, for saving to the persistent caches afterwards. */
   used: { urlShas: Set<string> }
+  review: ReviewRows
+}
+
+/** The capability review's row of each plugin step (src/report/capabilities.ts), by reviewKey. */
+type ReviewRows = Map<string, CapabilityRow>
+
+function reviewKey(canister: string, step: number): string {
+  return `${canister}\u0000${step}`
 }
 
 async function syncCanister(canister: PlannedCanister, context: CanisterContext): Promise<CanisterResult> {
@@ -269,7 +280,14 @@ async function runStep(
         onLine,
       })
     } else {
-      await runPluginStep(step, canister, result, onLine, context)
+      await runPluginStep(
+        step,
+        canister,
+        result,
+        onLine,
+        context,
+        context.review.get(reviewKey(canister.name, index + 1)),
+      )
     }
     if (result.status !== 'failed') result.status = 'ok'
   } catch (error) {
@@ -286,6 +304,7 @@ async function runPluginStep(
   result: StepResult,
   onLine: (stream: 'stdout' | 'stderr', line: string) => void,
   context: CanisterContext,
+  review: CapabilityRow | undefined,
 ): Promise<void> {
   const { options, environment } = context
   const caches = cacheLayout(environment.cacheDir)
@@ -299,6 +318,7 @@ async function runPluginStep(
     onWarning: (message) => environment.observer.warning(`[${canister.name}] ${message}`),
   })
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
+  if (review) recordComponent(review, source)
   const trace = boundedTrace()
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
@@ -331,6 +351,7 @@ async function runPluginStep(
     codeCacheDir: caches.codeCache,
     onLine,
   })
+  if (review && run.interfaceVersion) review.interfaceVersion = run.interfaceVersion
   result.plugin = {
     source: 'url' in step.source ? 'url' : 'path',
     location: 'url' in step.source ? step.source.url : step.source.path,

@@ -4,15 +4,17 @@
 // download; a URL plugin listed in `trusted-plugins` and a path plugin still run.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { type Replica, startReplica } from '../../replica/index.js'
+import { readComponentImports } from '../../src/plugin/interface.js'
 import type { SyncResult } from '../../src/report/result.js'
 import { callsPlugin } from '../helpers/calls-plugin.js'
 import { canisterYaml, demoCanisterOn, newIdentity, writeIds, writeProject } from '../helpers/e2e-project.js'
 import { PluginHttpServer } from '../helpers/http-server.js'
+import { suiteV2 } from '../helpers/plugin-fixtures.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
 import { type ActionRun, runAction } from '../helpers/runner.js'
 
@@ -175,6 +177,76 @@ describe('untrusted: true still runs what it can vouch for', () => {
     for (const id of Object.values(ids))
       expect(replica.callLog().filter((c) => c.canisterId === id && c.method === 'counter')).toHaveLength(1)
   }, 120_000)
+})
+
+describe('the capability review', () => {
+  test('rows for a 0.1 and a 0.2 plugin match what the components import and the manifest grants', async () => {
+    const v2 = readFileSync(await suiteV2())
+    const project = writeProject(
+      replica,
+      'canisters:\n' +
+        canisterYaml('old', '- type: plugin\n  path: plugins/v1.wasm\n  dirs:\n    - seed') +
+        canisterYaml(
+          'new',
+          '- type: plugin\n  path: plugins/v2.wasm\n  files:\n    notes: notes.txt\n    data: seed\n  canisters:\n    - old',
+        ),
+      { 'seed/a.json': 'x'.repeat(1000), 'seed/deep/b.json': 'y'.repeat(234), 'notes.txt': 'hello' },
+      { 'plugins/v1.wasm': writeTemp(plugin), 'plugins/v2.wasm': writeTemp(v2) },
+    )
+    writeIds(project.dir, 'e2e', {
+      old: demoCanisterOn(replica, identity.principal),
+      new: demoCanisterOn(replica, identity.principal),
+    })
+    const run = await runUntrusted(project.dir, '')
+    const result = JSON.parse(run.outputs.result!) as SyncResult
+    const imports = (bytes: Uint8Array) => {
+      const names = readComponentImports(bytes)
+        .filter((entry) => entry.kind !== 'type' && !entry.name.startsWith('icp:sync-plugin/types@'))
+        .map((entry) => entry.name)
+      const sorted = [...new Set(names)].sort()
+      return {
+        wasi: sorted.filter((n) => n.startsWith('wasi:')),
+        host: sorted.filter((n) => !n.startsWith('wasi:')),
+      }
+    }
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+    expect(result.capabilities).toEqual([
+      expect.objectContaining({
+        canister: 'old',
+        step: 1,
+        source: 'path',
+        location: 'plugins/v1.wasm',
+        sha256: sha(plugin),
+        interfaceVersion: '0.1.0',
+        ...imports(plugin),
+        dirs: [{ path: 'seed', bytes: 1234 }],
+        files: [],
+        canisters: [],
+        identityPrincipal: identity.principal,
+      }),
+      expect.objectContaining({
+        canister: 'new',
+        source: 'path',
+        sha256: sha(v2),
+        interfaceVersion: '0.2.0',
+        ...imports(v2),
+        dirs: [],
+        files: [
+          { name: 'notes', path: 'notes.txt', bytes: 5 },
+          { name: 'data', path: 'seed', bytes: 1234 },
+        ],
+        canisters: ['old'],
+      }),
+    ])
+    expect(imports(plugin).host).toContain('canister-call')
+    expect(imports(v2).host).toEqual(['canister-call', 'canister-metadata-section'])
+    // In the summary, before the run tables.
+    const review = run.summary.indexOf('### Capability review')
+    expect(review).toBeGreaterThan(0)
+    expect(review).toBeLessThan(run.summary.indexOf('### ✅'))
+    expect(run.summary).toContain('`canister-call, canister-metadata-section`')
+    expect(run.summary).toContain('`notes=notes.txt (5 B), data=seed (1234 B)`')
+  }, 300_000)
 })
 
 describe('the inputs are checked', () => {
