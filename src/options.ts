@@ -36,6 +36,10 @@ export interface SyncOptions {
   untrusted?: boolean
   /** sha256 values (lowercase hex) of the URL plugins untrusted mode allows. */
   trustedPlugins?: string[]
+  /** Another checkout of the project to compare plugin steps with (src/policy/baseline.ts). */
+  baselineDir?: string
+  /** `refuse`: a plugin step that changed against the baseline is refused (its canister does not run). */
+  pluginChanges?: 'allow' | 'refuse'
 }
 
 export const COMPUTE_LIMIT_ENV = 'ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS'

@@ -13,6 +13,7 @@ import {
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { untrustedRefusals } from './policy/untrusted.js'
+import { baselineChanges } from './policy/baseline.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
@@ -29,6 +30,7 @@ import { type CapabilityRow, capabilityRows, recordComponent } from './report/ca
 import {
   type CanisterResult,
   type StepResult,
+  type ErrorInfo,
   type SyncResult,
   boundedChain,
   errorInfo,
@@ -88,6 +90,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   }
 
   let plan: SyncPlan
+  let refused = new Map<string, ErrorInfo>()
   let identity: LoadedIdentity
   let connection: IcConnection
   try {
@@ -116,6 +119,22 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
         return finish()
       }
     }
+    // Canister name → why it may not run (plugin-changes: refuse).
+    const refusedCanisters = new Map<string, ErrorInfo>()
+    if (options.baselineDir) {
+      result.baselineChanges = await baselineChanges(project, plan, options.baselineDir)
+      if (options.pluginChanges === 'refuse')
+        for (const change of result.baselineChanges) {
+          if (change.kind !== 'plugin' || !change.position || refusedCanisters.has(change.canister)) continue
+          refusedCanisters.set(change.canister, {
+            message: `canister '${change.canister}', sync step ${change.step}: the plugin step changed against the baseline and plugin-changes is refuse; the canister was not synced`,
+            causes: change.changes,
+            kind: 'plugin-changes',
+            position: change.position,
+          })
+        }
+    }
+    refused = refusedCanisters
     // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
     const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
     prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
@@ -158,6 +177,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       apiUrl,
       canisterIds,
       used,
+      refused: refused.get(canister.name),
       review: new Map((result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row])),
     }),
   )
@@ -176,6 +196,8 @@ interface CanisterContext {
   /** What this run used, for saving to the persistent caches afterwards. */
   used: { urlShas: Set<string> }
   review: ReviewRows
+  /** Set when plugin-changes: refuse stops this canister before anything of it runs. */
+  refused?: ErrorInfo
 }
 
 /** The capability review's row of each plugin step (src/report/capabilities.ts), by reviewKey. */
@@ -196,17 +218,23 @@ async function syncCanister(canister: PlannedCanister, context: CanisterContext)
     steps: [],
     warnings: [],
   }
-  try {
-    const running = await checkCanisterRunning(context.connection, canister.id, {
-      proxy: context.options.proxy,
-    })
-    if (running.warning) {
-      result.warnings.push(running.warning)
-      context.environment.observer.warning(`[${canister.name}] ${running.warning}`)
-    }
-  } catch (error) {
+  if (context.refused) {
+    // Refused before anything of it runs: no canister call, every step skipped.
     result.status = 'failed'
-    result.error = errorInfo(error)
+    result.error = context.refused
+  } else {
+    try {
+      const running = await checkCanisterRunning(context.connection, canister.id, {
+        proxy: context.options.proxy,
+      })
+      if (running.warning) {
+        result.warnings.push(running.warning)
+        context.environment.observer.warning(`[${canister.name}] ${running.warning}`)
+      }
+    } catch (error) {
+      result.status = 'failed'
+      result.error = errorInfo(error)
+    }
   }
 
   for (const [index, step] of canister.steps.entries()) {

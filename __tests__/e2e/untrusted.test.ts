@@ -39,7 +39,11 @@ afterAll(async () => {
 })
 
 /** The bundled Action on `dir` with `untrusted: true` and the given `trusted-plugins`. */
-function runUntrusted(dir: string, trustedPlugins: string): Promise<ActionRun> {
+function runUntrusted(
+  dir: string,
+  trustedPlugins: string,
+  more: Record<string, string> = {},
+): Promise<ActionRun> {
   return runAction(
     NODE24,
     ACTION,
@@ -50,6 +54,7 @@ function runUntrusted(dir: string, trustedPlugins: string): Promise<ActionRun> {
       untrusted: 'true',
       'trusted-plugins': trustedPlugins,
       cache: 'false',
+      ...more,
     },
     { GITHUB_WORKSPACE: dir },
   )
@@ -246,6 +251,74 @@ describe('the capability review', () => {
     expect(review).toBeLessThan(run.summary.indexOf('### ✅'))
     expect(run.summary).toContain('`canister-call, canister-metadata-section`')
     expect(run.summary).toContain('`notes=notes.txt (5 B), data=seed (1234 B)`')
+  }, 300_000)
+})
+
+describe('compared with a baseline checkout', () => {
+  test('marks a changed sha256 and added dirs; with plugin-changes: refuse that canister is refused, the others run', async () => {
+    const other = await callsPlugin({ calls: 2, method: 'counter' })
+    const manifest = (swappedDirs: string) =>
+      'canisters:\n' +
+      canisterYaml('same', '- type: plugin\n  path: plugins/p.wasm\n  dirs:\n    - seed') +
+      canisterYaml('swapped', `- type: plugin\n  path: plugins/q.wasm\n  dirs:\n${swappedDirs}`)
+    const project = writeProject(
+      replica,
+      manifest('    - seed\n    - extra'),
+      { 'seed/a': 'a', 'extra/b': 'b' },
+      { 'plugins/p.wasm': writeTemp(plugin), 'plugins/q.wasm': writeTemp(other) },
+    )
+    // The base branch, checked out into a subfolder: the same `same`, and `swapped` with another binary
+    // and one dir fewer.
+    const base = writeProject(
+      replica,
+      manifest('    - seed'),
+      { 'seed/a': 'a' },
+      {
+        'plugins/p.wasm': writeTemp(plugin),
+        'plugins/q.wasm': writeTemp(plugin),
+      },
+    )
+    const ids = {
+      same: demoCanisterOn(replica, identity.principal),
+      swapped: demoCanisterOn(replica, identity.principal),
+    }
+    writeIds(project.dir, 'e2e', ids)
+    const touched = (id: string) =>
+      replica.callLog().filter((c) => c.canisterId === id || (c.endpoint ?? '').includes(id)).length
+
+    const allowed = await runUntrusted(project.dir, '', { 'baseline-dir': base.dir })
+    expect(allowed.status).toBe(0)
+    const changes = (JSON.parse(allowed.outputs.result!) as SyncResult).baselineChanges
+    expect(changes).toEqual([
+      expect.objectContaining({
+        canister: 'swapped',
+        step: 1,
+        kind: 'plugin',
+        changes: [
+          `sha256 changed: ${createHash('sha256').update(plugin).digest('hex')} → ${createHash('sha256').update(other).digest('hex')}`,
+          'dirs added: extra',
+        ],
+      }),
+    ])
+    expect(allowed.summary).toContain('### Changes against the baseline')
+    expect(allowed.summary).toContain('dirs added: extra')
+
+    const before = { same: touched(ids.same), swapped: touched(ids.swapped) }
+    const refused = await runUntrusted(project.dir, '', {
+      'baseline-dir': base.dir,
+      'plugin-changes': 'refuse',
+    })
+    expect(refused.status).toBe(1)
+    expect(refused.outputs.synced).toBe('same')
+    expect(refused.outputs.failed).toBe('swapped')
+    expect(touched(ids.swapped)).toBe(before.swapped)
+    expect(touched(ids.same)).toBeGreaterThan(before.same)
+    const line = project.manifest.split('\n').findIndex((l) => l.includes('path: plugins/q.wasm'))
+    expect(refused.stdout).toMatch(
+      new RegExp(
+        `::error title=[^\\n]*swapped[^\\n]*file=icp.yaml,line=${line},[^\\n]*plugin-changes is refuse`,
+      ),
+    )
   }, 300_000)
 })
 

@@ -61,11 +61,20 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
   }
 }
 
-/** Untrusted mode's inputs (src/policy/untrusted.ts). */
-function untrustedInputs(): Pick<SyncOptions, 'untrusted' | 'trustedPlugins'> {
+/** Pull-request preview inputs: untrusted mode (src/policy/untrusted.ts) and the baseline (src/policy/baseline.ts). */
+function untrustedInputs(): Pick<
+  SyncOptions,
+  'untrusted' | 'trustedPlugins' | 'baselineDir' | 'pluginChanges'
+> {
+  const baselineDir = core.getInput('baseline-dir')
+  const pluginChanges = oneOf('plugin-changes', ['allow', 'refuse'] as const, 'allow')
+  if (pluginChanges === 'refuse' && !baselineDir)
+    throw new OptionError('plugin-changes', "'refuse' needs a baseline to compare with: set baseline-dir")
   return {
     untrusted: boolInput('untrusted', false),
     trustedPlugins: trustedPluginsOption('trusted-plugins', core.getInput('trusted-plugins')),
+    ...(baselineDir ? { baselineDir: resolve(baselineDir) } : {}),
+    pluginChanges,
   }
 }
 

@@ -5,6 +5,7 @@
 // code or a fenced block), so it renders as text: no heading, link, image or HTML can come from it.
 // When the summary is too large, detail goes first, row by row and level by level; every canister
 // keeps its line with its verdict and the cause of a failure.
+import type { StepChange } from '../policy/baseline.js'
 import type { CapabilityRow, GrantedPath } from '../report/capabilities.js'
 import type { CanisterResult, ErrorInfo, StepResult, SyncResult } from '../report/result.js'
 import { TRACE_HEAD } from '../report/call-trace.js'
@@ -67,6 +68,7 @@ export function renderSummary(result: SyncResult, budget = SUMMARY_BUDGET_BYTES)
     const parts = [
       header(result, detail),
       ...reviewSection(result.capabilities ?? [], detail),
+      ...changesSection(result.baselineChanges, detail),
       ...result.canisters.map((canister) => canisterSection(canister, detail)),
     ]
     if (level > 0)
@@ -141,6 +143,26 @@ function reviewSection(rows: CapabilityRow[], detail: Detail): string[] {
       )} | ${long(list(row.wasi))} | ${long(list(row.host))} | ${long(grants(row.dirs))} | ${long(
         grants(row.files),
       )} | ${cell(row.canisters.join(', '))} |`,
+    )
+  return [lines.join('\n') + '\n']
+}
+
+/** Steps that differ from the baseline checkout (src/policy/baseline.ts). */
+function changesSection(changes: StepChange[] | undefined, detail: Detail): string[] {
+  if (changes === undefined) return []
+  if (changes.length === 0) return ['No plugin or script step changed against the baseline.\n']
+  const lines = [
+    '### Changes against the baseline\n',
+    '| canister | step | type | changes |',
+    '| -------- | ---- | ---- | ------- |',
+  ]
+  for (const change of changes)
+    lines.push(
+      `| ${inlineCode(change.canister, detail.cell, { cell: true })} | ${change.step} | ${change.kind} | ${inlineCode(
+        change.changes.join('; '),
+        detail.errorPart,
+        { cell: true },
+      )} |`,
     )
   return [lines.join('\n') + '\n']
 }

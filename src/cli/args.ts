@@ -43,6 +43,8 @@ options:
       --untrusted                   refuse script steps, recipes, linked or outside plugin paths and
                                     URL plugins not in --trusted-plugins (pull-request previews)
       --trusted-plugins <sha256,...> URL plugins allowed in untrusted mode, by sha256
+      --baseline-dir <dir>          another checkout (e.g. the base branch) to compare plugin steps with
+      --plugin-changes <allow|refuse> refuse plugin steps that changed against --baseline-dir
       --cache-dir <dir>             plugin, transpile, recipe and V8 code caches (default: $ICP_SYNC_CACHE_DIR, else $XDG_CACHE_HOME/icp-sync or ~/.cache/icp-sync)
       --json                        print the result as JSON on stdout
       --debug                       more detail on stderr: the options, each step's cache use and timings, the plan, whole error chains
@@ -84,6 +86,8 @@ export function parseCli(
       'cache-dir': { type: 'string' },
       untrusted: { type: 'boolean', default: false },
       'trusted-plugins': { type: 'string' },
+      'baseline-dir': { type: 'string' },
+      'plugin-changes': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'V', default: false },
@@ -159,6 +163,7 @@ export function parseCli(
     // Untrusted mode (src/policy/untrusted.ts).
     untrusted: values.untrusted ?? false,
     trustedPlugins: trustedPluginsOption('--trusted-plugins', values['trusted-plugins']),
+    ...baselineOptions(values['baseline-dir'], values['plugin-changes']),
   }
   return { command: 'sync', options, json: values.json ?? false, cacheDir, debug }
 }
@@ -172,4 +177,17 @@ function readSecretFile(flag: string, file: string): string {
       `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
+}
+
+/** --baseline-dir and --plugin-changes (src/policy/baseline.ts). */
+function baselineOptions(
+  dir: string | undefined,
+  changes: string | undefined,
+): Pick<SyncOptions, 'baselineDir' | 'pluginChanges'> {
+  const pluginChanges = changes ?? 'allow'
+  if (pluginChanges !== 'allow' && pluginChanges !== 'refuse')
+    throw new OptionError('--plugin-changes', `expected allow or refuse, got '${pluginChanges}'`)
+  if (pluginChanges === 'refuse' && !dir)
+    throw new OptionError('--plugin-changes', "'refuse' needs a baseline to compare with: set --baseline-dir")
+  return { ...(dir ? { baselineDir: resolve(dir) } : {}), pluginChanges }
 }
