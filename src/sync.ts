@@ -13,7 +13,7 @@ import {
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { untrustedRefusals } from './policy/untrusted.js'
-import { baselineChanges } from './policy/baseline.js'
+import { baselineChanges, pluginChangeRefusals } from './policy/baseline.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
@@ -90,6 +90,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   }
 
   let plan: SyncPlan
+  /** Canister name → why it may not run (plugin-changes: refuse). */
   let refused = new Map<string, ErrorInfo>()
   let identity: LoadedIdentity
   let connection: IcConnection
@@ -112,29 +113,17 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     plan.warnings.forEach(warn)
     if (options.untrusted) {
       // Before any identity, canister call or download: see src/policy/untrusted.ts.
-      const refused = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
-      if (refused) {
-        result.error = refused.error
-        result.refusals = refused.refusals
+      const untrusted = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
+      if (untrusted) {
+        result.error = untrusted.error
+        result.refusals = untrusted.refusals
         return finish()
       }
     }
-    // Canister name → why it may not run (plugin-changes: refuse).
-    const refusedCanisters = new Map<string, ErrorInfo>()
     if (options.baselineDir) {
       result.baselineChanges = await baselineChanges(project, plan, options.baselineDir)
-      if (options.pluginChanges === 'refuse')
-        for (const change of result.baselineChanges) {
-          if (change.kind !== 'plugin' || !change.position || refusedCanisters.has(change.canister)) continue
-          refusedCanisters.set(change.canister, {
-            message: `canister '${change.canister}', sync step ${change.step}: the plugin step changed against the baseline and plugin-changes is refuse; the canister was not synced`,
-            causes: change.changes,
-            kind: 'plugin-changes',
-            position: change.position,
-          })
-        }
+      if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
     }
-    refused = refusedCanisters
     // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
     const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
     prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
@@ -166,6 +155,9 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   )
   if (environment.caches && urlShas.length > 0) await environment.caches.restorePlugins(urlShas)
   const used = { urlShas: new Set<string>() }
+  const review: ReviewRows = new Map(
+    (result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row]),
+  )
   observer.info('Syncing canisters:')
   result.canisters = await mapBounded(plan.canisters, options.parallel, (canister) =>
     syncCanister(canister, {
@@ -178,7 +170,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       canisterIds,
       used,
       refused: refused.get(canister.name),
-      review: new Map((result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row])),
+      review,
     }),
   )
   if (environment.caches) await environment.caches.save([...used.urlShas])

@@ -12,6 +12,7 @@ import { OptionError } from '../options.js'
 import { MAX_PLUGIN_BYTES } from '../plugin/download.js'
 import { loadProject } from '../project/load.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
+import type { ErrorInfo } from '../report/result.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 export interface StepChange {
@@ -80,6 +81,22 @@ export async function baselineChanges(
     }
   }
   return changes
+}
+
+/** plugin-changes: refuse — canister name → its refusal (the first changed plugin step, at its line). */
+export function pluginChangeRefusals(changes: StepChange[]): Map<string, ErrorInfo> {
+  const refused = new Map<string, ErrorInfo>()
+  for (const change of changes) {
+    // A removed step runs nothing new; a script step is untrusted mode's business.
+    if (change.kind !== 'plugin' || !change.position || refused.has(change.canister)) continue
+    refused.set(change.canister, {
+      message: `canister '${change.canister}', sync step ${change.step}: the plugin step changed against the baseline and plugin-changes is refuse; the canister was not synced`,
+      causes: change.changes,
+      kind: 'plugin-changes',
+      position: change.position,
+    })
+  }
+  return refused
 }
 
 async function fingerprint(step: PlannedStep, canisterDir: string): Promise<Fingerprint> {
