@@ -35,6 +35,14 @@ export interface SyncOptions {
   summary: boolean
   /** This job's share of the canisters: 1-based index and count. */
   shard?: { index: number; count: number }
+  /** Untrusted mode (pull-request previews): see src/policy/untrusted.ts. */
+  untrusted?: boolean
+  /** sha256 values (lowercase hex) of the URL plugins untrusted mode allows. */
+  trustedPlugins?: string[]
+  /** Another checkout of the project to compare plugin steps with (src/policy/baseline.ts). */
+  baselineDir?: string
+  /** `refuse`: a plugin step that changed against the baseline is refused (its canister does not run). */
+  pluginChanges?: 'allow' | 'refuse'
 }
 
 export const COMPUTE_LIMIT_ENV = 'ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS'

@@ -12,6 +12,8 @@ import {
 } from './ic/index.js'
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
+import { untrustedRefusals } from './policy/untrusted.js'
+import { baselineChanges, pluginChangeRefusals } from './policy/baseline.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
@@ -24,9 +26,11 @@ import {
 } from './project/index.js'
 import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
 import { boundedTrace } from './report/call-trace.js'
+import { type CapabilityRow, capabilityRows, recordComponent } from './report/capabilities.js'
 import {
   type CanisterResult,
   type StepResult,
+  type ErrorInfo,
   type SyncResult,
   boundedChain,
   errorInfo,
@@ -86,6 +90,8 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   }
 
   let plan: SyncPlan
+  /** Canister name → why it may not run (plugin-changes: refuse). */
+  let refused = new Map<string, ErrorInfo>()
   let identity: LoadedIdentity
   let connection: IcConnection
   try {
@@ -94,6 +100,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     const project = await loadProject(options.projectDir, {
       cacheDir: cacheLayout(environment.cacheDir).recipes,
       filesInsideProject: environment.recipeFilesInsideProject,
+      leaveRecipes: options.untrusted,
     })
     plan = await planSync(project, {
       environment: options.environment,
@@ -104,6 +111,19 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     })
     result.network = plan.network.name
     plan.warnings.forEach(warn)
+    if (options.untrusted) {
+      // Before any identity, canister call or download: see src/policy/untrusted.ts.
+      const untrusted = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
+      if (untrusted) {
+        result.error = untrusted.error
+        result.refusals = untrusted.refusals
+        return finish()
+      }
+    }
+    if (options.baselineDir) {
+      result.baselineChanges = await baselineChanges(project, plan, options.baselineDir)
+      if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
+    }
     // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
     const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
     prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
@@ -120,6 +140,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     result.identityPrincipal = identity.principal
     connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
     connection.warnings.forEach(warn)
+    result.capabilities = capabilityRows(plan.canisters, identity.principal, options.proxy)
   } catch (error) {
     result.error = errorInfo(error)
     return finish()
@@ -134,6 +155,9 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   )
   if (environment.caches && urlShas.length > 0) await environment.caches.restorePlugins(urlShas)
   const used = { urlShas: new Set<string>() }
+  const review: ReviewRows = new Map(
+    (result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row]),
+  )
   observer.info('Syncing canisters:')
   result.canisters = await mapBounded(plan.canisters, options.parallel, (canister) =>
     syncCanister(canister, {
@@ -145,6 +169,8 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       apiUrl,
       canisterIds,
       used,
+      refused: refused.get(canister.name),
+      review,
     }),
   )
   if (environment.caches) await environment.caches.save([...used.urlShas])
@@ -161,6 +187,16 @@ interface CanisterContext {
   canisterIds: Array<{ name: string; id: string }>
   /** What this run used, for saving to the persistent caches afterwards. */
   used: { urlShas: Set<string> }
+  review: ReviewRows
+  /** Set when plugin-changes: refuse stops this canister before anything of it runs. */
+  refused?: ErrorInfo
+}
+
+/** The capability review's row of each plugin step (src/report/capabilities.ts), by reviewKey. */
+type ReviewRows = Map<string, CapabilityRow>
+
+function reviewKey(canister: string, step: number): string {
+  return `${canister}\u0000${step}`
 }
 
 async function syncCanister(canister: PlannedCanister, context: CanisterContext): Promise<CanisterResult> {
@@ -174,17 +210,23 @@ async function syncCanister(canister: PlannedCanister, context: CanisterContext)
     steps: [],
     warnings: [],
   }
-  try {
-    const running = await checkCanisterRunning(context.connection, canister.id, {
-      proxy: context.options.proxy,
-    })
-    if (running.warning) {
-      result.warnings.push(running.warning)
-      context.environment.observer.warning(`[${canister.name}] ${running.warning}`)
-    }
-  } catch (error) {
+  if (context.refused) {
+    // Refused before anything of it runs: no canister call, every step skipped.
     result.status = 'failed'
-    result.error = errorInfo(error)
+    result.error = context.refused
+  } else {
+    try {
+      const running = await checkCanisterRunning(context.connection, canister.id, {
+        proxy: context.options.proxy,
+      })
+      if (running.warning) {
+        result.warnings.push(running.warning)
+        context.environment.observer.warning(`[${canister.name}] ${running.warning}`)
+      }
+    } catch (error) {
+      result.status = 'failed'
+      result.error = errorInfo(error)
+    }
   }
 
   for (const [index, step] of canister.steps.entries()) {
@@ -258,7 +300,14 @@ async function runStep(
         onLine,
       })
     } else {
-      await runPluginStep(step, canister, result, onLine, context)
+      await runPluginStep(
+        step,
+        canister,
+        result,
+        onLine,
+        context,
+        context.review.get(reviewKey(canister.name, index + 1)),
+      )
     }
     if (result.status !== 'failed') result.status = 'ok'
   } catch (error) {
@@ -275,6 +324,7 @@ async function runPluginStep(
   result: StepResult,
   onLine: (stream: 'stdout' | 'stderr', line: string) => void,
   context: CanisterContext,
+  review: CapabilityRow | undefined,
 ): Promise<void> {
   const { options, environment } = context
   const caches = cacheLayout(environment.cacheDir)
@@ -288,6 +338,7 @@ async function runPluginStep(
     onWarning: (message) => environment.observer.warning(`[${canister.name}] ${message}`),
   })
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
+  if (review) recordComponent(review, source)
   const trace = boundedTrace()
   const caller = canisterCaller(context.connection, {
     proxy: options.proxy,
@@ -324,6 +375,7 @@ async function runPluginStep(
     codeCacheDir: caches.codeCache,
     onLine,
   })
+  if (review && run.interfaceVersion) review.interfaceVersion = run.interfaceVersion
   result.plugin = {
     source: 'url' in step.source ? 'url' : 'path',
     location: 'url' in step.source ? step.source.url : step.source.path,

@@ -186,7 +186,7 @@ describe('hostile plugins and downloads, one run', () => {
   test('the summary renders the hostile method name and reject text as text', () => {
     const found = elementsIn(run.summary)
     expect(found.h2).toBe(1)
-    expect(found.h3).toBe(5)
+    expect(found.h3).toBe(6) // the capability review and the five canisters
     for (const tag of ['h1', 'h4', 'a', 'img', 'em', 'strong'])
       expect([tag, found[tag] ?? 0]).toEqual([tag, 0])
     expect(run.summary).toContain('Fake heading')

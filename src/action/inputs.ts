@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import * as core from '@actions/core'
 
 import { secretForms } from '../identity/index.js'
+import { trustedPluginsOption } from '../policy/untrusted.js'
 import {
   MEMORY_LIMIT_MB,
   MEMORY_LIMIT_TEXT,
@@ -72,6 +73,24 @@ export function getInputs(env: NodeJS.ProcessEnv = process.env): SyncOptions {
     cache: boolInput('cache', true),
     summary: boolInput('summary', true),
     shard: shardInput(core.getInput('shard')),
+    ...untrustedInputs(),
+  }
+}
+
+/** Pull-request preview inputs: untrusted mode (src/policy/untrusted.ts) and the baseline (src/policy/baseline.ts). */
+function untrustedInputs(): Pick<
+  SyncOptions,
+  'untrusted' | 'trustedPlugins' | 'baselineDir' | 'pluginChanges'
+> {
+  const baselineDir = core.getInput('baseline-dir')
+  const pluginChanges = oneOf('plugin-changes', ['allow', 'refuse'] as const, 'allow')
+  if (pluginChanges === 'refuse' && !baselineDir)
+    throw new OptionError('plugin-changes', "'refuse' needs a baseline to compare with: set baseline-dir")
+  return {
+    untrusted: boolInput('untrusted', false),
+    trustedPlugins: trustedPluginsOption('trusted-plugins', core.getInput('trusted-plugins')),
+    ...(baselineDir ? { baselineDir: resolve(baselineDir) } : {}),
+    pluginChanges,
   }
 }
 

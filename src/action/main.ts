@@ -79,6 +79,9 @@ async function publish(raw: SyncResult, summary: boolean, secrets: string[]): Pr
   // Redacted field by field before anything is serialised or rendered (see report/redact.ts).
   const result = redactDeep(raw, secrets)
   if (result.error) annotateError(result.error, 'icp-sync', (text) => redact(text, secrets))
+  // Each untrusted-mode refusal on its own manifest line.
+  for (const refusal of result.refusals ?? [])
+    annotateError(refusal, 'icp-sync: untrusted mode', (text) => redact(text, secrets))
   core.setOutput('result', resultOutputJson(result))
   core.setOutput('synced', result.synced.join(','))
   core.setOutput('failed', result.failed.join(','))

@@ -5,6 +5,8 @@
 // code or a fenced block), so it renders as text: no heading, link, image or HTML can come from it.
 // When the summary is too large, detail goes first, row by row and level by level; every canister
 // keeps its line with its verdict and the cause of a failure.
+import type { StepChange } from '../policy/baseline.js'
+import type { CapabilityRow, GrantedPath } from '../report/capabilities.js'
 import type { CanisterResult, ErrorInfo, StepResult, SyncResult } from '../report/result.js'
 import { TRACE_HEAD } from '../report/call-trace.js'
 import { codeBlock, cut, inlineCode, oneLine } from './markdown.js'
@@ -65,6 +67,8 @@ export function renderSummary(result: SyncResult, budget = SUMMARY_BUDGET_BYTES)
   for (const [level, detail] of LEVELS.entries()) {
     const parts = [
       header(result, detail),
+      ...reviewSection(result.capabilities ?? [], detail),
+      ...changesSection(result.baselineChanges, detail),
       ...result.canisters.map((canister) => canisterSection(canister, detail)),
     ]
     if (level > 0)
@@ -107,6 +111,60 @@ function warningBlocks(warnings: string[], detail: Detail): string[] {
   const more = warnings.length - shown.length
   if (more > 0) shown.push(`_${more} more warnings left out._\n`)
   return shown
+}
+
+/** What each plugin step is given (src/report/capabilities.ts), before the run tables. */
+function reviewSection(rows: CapabilityRow[], detail: Detail): string[] {
+  if (rows.length === 0) return []
+  const cell = (text: string | undefined) => inlineCode(text ?? '', detail.cell, { cell: true })
+  // Import lists and grants are what a reviewer reads: they get the longer limit.
+  const long = (text: string) => inlineCode(text, detail.errorPart, { cell: true })
+  const list = (items: string[] | undefined) => (items === undefined ? '?' : items.join(', '))
+  const grants = (paths: GrantedPath[]) =>
+    paths
+      .map((p) => {
+        const size = p.bytes === undefined ? '?' : `${p.bytes}${p.bytesPartial ? '+' : ''} B`
+        return `${p.name !== undefined ? `${p.name}=` : ''}${p.path} (${size})`
+      })
+      .join(', ')
+  const first = rows[0]!
+  const lines = [
+    '### Capability review\n',
+    `Every plugin acts as identity ${cell(first.identityPrincipal ?? 'anonymous')}` +
+      (first.proxy ? `, through proxy ${cell(first.proxy)}` : '') +
+      '. `?`: not read (the step did not get that far).\n',
+    '| canister | step | source | sha256 | interface | WASI imports | host imports | dirs | files | canisters |',
+    '| -------- | ---- | ------ | ------ | --------- | ------------ | ------------ | ---- | ----- | --------- |',
+  ]
+  for (const row of rows)
+    lines.push(
+      `| ${cell(row.canister)} | ${row.step} | ${cell(`${row.source}: ${row.location}`)} | ${cell(row.sha256)} | ${cell(
+        row.interfaceVersion ?? '?',
+      )} | ${long(list(row.wasi))} | ${long(list(row.host))} | ${long(grants(row.dirs))} | ${long(
+        grants(row.files),
+      )} | ${cell(row.canisters.join(', '))} |`,
+    )
+  return [lines.join('\n') + '\n']
+}
+
+/** Steps that differ from the baseline checkout (src/policy/baseline.ts). */
+function changesSection(changes: StepChange[] | undefined, detail: Detail): string[] {
+  if (changes === undefined) return []
+  if (changes.length === 0) return ['No plugin or script step changed against the baseline.\n']
+  const lines = [
+    '### Changes against the baseline\n',
+    '| canister | step | type | changes |',
+    '| -------- | ---- | ---- | ------- |',
+  ]
+  for (const change of changes)
+    lines.push(
+      `| ${inlineCode(change.canister, detail.cell, { cell: true })} | ${change.step} | ${change.kind} | ${inlineCode(
+        change.changes.join('; '),
+        detail.errorPart,
+        { cell: true },
+      )} |`,
+    )
+  return [lines.join('\n') + '\n']
 }
 
 function canisterSection(canister: CanisterResult, detail: Detail): string {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 
 import { defaultCacheDir } from './cache-dir.js'
 import { locateProjectRoot } from '../project/locate.js'
+import { trustedPluginsOption } from '../policy/untrusted.js'
 
 import {
   COMPUTE_LIMIT_ENV,
@@ -45,6 +46,11 @@ options:
       --parallel <n>                canisters synced at once (default: 1)
       --script-steps <run|skip>     run script steps or skip them (default: run)
       --shard <i/n>                 sync only this share of the canisters
+      --untrusted                   refuse script steps, recipes, linked or outside plugin paths and
+                                    URL plugins not in --trusted-plugins (pull-request previews)
+      --trusted-plugins <sha256,...> URL plugins allowed in untrusted mode, by sha256
+      --baseline-dir <dir>          another checkout (e.g. the base branch) to compare plugin steps with
+      --plugin-changes <allow|refuse> refuse plugin steps that changed against --baseline-dir
       --cache-dir <dir>             plugin, transpile, recipe and V8 code caches (default: $ICP_SYNC_CACHE_DIR, else $XDG_CACHE_HOME/icp-sync or ~/.cache/icp-sync)
       --json                        print the result as JSON on stdout
       --debug                       more detail on stderr: the options, each step's cache use and timings, the plan, whole error chains
@@ -85,6 +91,10 @@ export function parseCli(
       'script-steps': { type: 'string' },
       shard: { type: 'string' },
       'cache-dir': { type: 'string' },
+      untrusted: { type: 'boolean', default: false },
+      'trusted-plugins': { type: 'string' },
+      'baseline-dir': { type: 'string' },
+      'plugin-changes': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'V', default: false },
@@ -168,6 +178,10 @@ export function parseCli(
     cache: true,
     summary: false,
     shard,
+    // Untrusted mode (src/policy/untrusted.ts).
+    untrusted: values.untrusted ?? false,
+    trustedPlugins: trustedPluginsOption('--trusted-plugins', values['trusted-plugins']),
+    ...baselineOptions(values['baseline-dir'], values['plugin-changes']),
   }
   return { command: 'sync', options, json: values.json ?? false, cacheDir, debug }
 }
@@ -181,4 +195,17 @@ function readSecretFile(flag: string, file: string): string {
       `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
+}
+
+/** --baseline-dir and --plugin-changes (src/policy/baseline.ts). */
+function baselineOptions(
+  dir: string | undefined,
+  changes: string | undefined,
+): Pick<SyncOptions, 'baselineDir' | 'pluginChanges'> {
+  const pluginChanges = changes ?? 'allow'
+  if (pluginChanges !== 'allow' && pluginChanges !== 'refuse')
+    throw new OptionError('--plugin-changes', `expected allow or refuse, got '${pluginChanges}'`)
+  if (pluginChanges === 'refuse' && !dir)
+    throw new OptionError('--plugin-changes', "'refuse' needs a baseline to compare with: set --baseline-dir")
+  return { ...(dir ? { baselineDir: resolve(dir) } : {}), pluginChanges }
 }

@@ -28,7 +28,13 @@ export const CANISTER_MANIFEST = 'canister.yaml'
 export const IC_API_URL = 'https://icp-api.io/'
 export const IC_GATEWAY_URL = 'https://icp.net/'
 
-export type LoadOptions = RecipeOptions
+export interface LoadOptions extends RecipeOptions {
+  /**
+   * Leave recipes unfetched and unrendered: the canister keeps only its own sync steps and records where
+   * its recipe is, for untrusted mode to refuse it (src/policy/untrusted.ts) before anything is fetched.
+   */
+  leaveRecipes?: boolean
+}
 
 type Item<T> = { kind: 'path'; path: string; at: unknown } | { kind: 'inline'; decl: T; at: unknown }
 
@@ -260,6 +266,14 @@ async function finishCanister(
   if (!decl.recipe) return { ...base, buildSteps: decl.buildSteps, sync: decl.sync }
   const recipe = decl.recipe
   const at = recipe.at as YNode
+  if (options.leaveRecipes)
+    return {
+      ...base,
+      recipe: recipe.type,
+      recipePosition: src.pos(at),
+      buildSteps: decl.buildSteps,
+      sync: decl.sync,
+    }
   const fetchContext = `failed to fetch canister recipe: ${recipeTypeDebug(recipe)}`
   let fetched
   try {

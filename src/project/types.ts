@@ -33,6 +33,8 @@ export interface Canister {
   position: SourcePosition
   /** `recipe.type` as written, when the steps came from a recipe. */
   recipe?: string
+  /** Where `recipe:` is, when it was left unrendered (untrusted mode: src/policy/untrusted.ts). */
+  recipePosition?: SourcePosition
   buildSteps: number
   sync: SyncStep[]
 }

@@ -1,5 +1,7 @@
 import type { CallRecord } from '../ic/index.js'
 import type { SourcePosition } from '../project/errors.js'
+import type { StepChange } from '../policy/baseline.js'
+import type { CapabilityRow } from './capabilities.js'
 import { clipText } from '../util/clip.js'
 
 // The result of one sync run: what the `result` output, the CLI's --json, the job summary and the
@@ -73,6 +75,12 @@ export interface SyncResult {
   warnings: string[]
   /** A failure before any canister ran (manifest, identity, network). */
   error?: ErrorInfo
+  /** What each plugin step is given (src/report/capabilities.ts); set once the identity is known. */
+  capabilities?: CapabilityRow[]
+  /** Steps that differ from the baseline (src/policy/baseline.ts), when `baseline-dir` was given. */
+  baselineChanges?: StepChange[]
+  /** What untrusted mode refused (each with its manifest position); `error` then says nothing ran. */
+  refusals?: ErrorInfo[]
 }
 
 /** icp's closing line when canisters failed. */
