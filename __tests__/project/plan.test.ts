@@ -324,9 +324,9 @@ environments:
     network: stage
 `)
       const project = await loadProject(dir)
-      expect(planError(project, { environment: 'ci', canisters: [] }).message).toContain(
-        `could not find ID for canister '${name}'`,
-      )
+      const error = planError(project, { environment: 'ci', canisters: [] })
+      expect(error.message).toBe(`failed to lookup canister ID for canister '${name}' in environment 'ci'`)
+      expect(error.causes.join('\n')).toContain(`could not find ID for canister '${name}'`)
       // …and one given by the canister-ids input is kept as its own entry.
       const plan = planSync(project, {
         environment: 'ci',
