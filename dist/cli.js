@@ -2,11 +2,11 @@
 import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
 import {
-  useCodeCache
-} from "./chunk-INTANEIW.js";
-import {
   cacheDirFromArgv
 } from "./chunk-RXLUZVGT.js";
+import {
+  useCodeCache
+} from "./chunk-INTANEIW.js";
 import "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 

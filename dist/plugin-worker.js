@@ -1,10 +1,6 @@
 import { createRequire as __createRequire } from 'node:module';
 const require = __createRequire(import.meta.url);
 import {
-  flushCodeCache,
-  useCodeCache
-} from "./chunk-INTANEIW.js";
-import {
   DROPPED_INDEX,
   EXPORT_PREFIX,
   MemoryLimitError,
@@ -12,6 +8,10 @@ import {
   TABLE_ELEMENT_BYTES,
   memoryLimitText
 } from "./chunk-RXSRL4KW.js";
+import {
+  flushCodeCache,
+  useCodeCache
+} from "./chunk-INTANEIW.js";
 import "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 

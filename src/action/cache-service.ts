@@ -19,8 +19,7 @@
 // toolkit, a refused connection and 4xx answers are not retried (429 included). Blob transfers are not
 // retried: a failed restore is a miss, a failed save is tried again by a later run.
 // The HTTP client is @actions/http-client, the toolkit's own: it honours the runner's proxy variables.
-import { HttpClient, type HttpClientResponse } from '@actions/http-client'
-import { BearerCredentialHandler } from '@actions/http-client/lib/auth'
+import type { HttpClient, HttpClientResponse } from '@actions/http-client'
 import { Readable } from 'node:stream'
 
 const SERVICE = 'github.actions.results.api.v1.CacheService'
@@ -98,15 +97,29 @@ export function cacheServiceFromEnv(
 }
 
 export class CacheServiceClient {
-  private readonly twirp: HttpClient
-  private readonly blobs: HttpClient
-
-  constructor(private readonly config: CacheServiceConfig) {
+  /**
+   * The HTTP client (and the undici it brings) is loaded only here, when a cache service is named:
+   * runs without one never pay for loading it.
+   */
+  static async create(config: CacheServiceConfig): Promise<CacheServiceClient> {
+    const [{ HttpClient }, { BearerCredentialHandler }] = await Promise.all([
+      import('@actions/http-client'),
+      import('@actions/http-client/lib/auth'),
+    ])
     const options = { allowRetries: false, socketTimeout: SOCKET_TIMEOUT_MS, keepAlive: true }
-    this.twirp = new HttpClient(USER_AGENT, [new BearerCredentialHandler(config.token)], options)
-    // Signed URLs carry their own credentials; the runtime token must never reach blob storage.
-    this.blobs = new HttpClient(USER_AGENT, [], options)
+    return new CacheServiceClient(
+      config,
+      new HttpClient(USER_AGENT, [new BearerCredentialHandler(config.token)], options),
+      // Signed URLs carry their own credentials; the runtime token must never reach blob storage.
+      new HttpClient(USER_AGENT, [], options),
+    )
   }
+
+  private constructor(
+    private readonly config: CacheServiceConfig,
+    private readonly twirp: HttpClient,
+    private readonly blobs: HttpClient,
+  ) {}
 
   /** The entry stored under exactly `key` and `version`, as a signed URL; undefined if there is none. */
   async lookup(key: string, version: string): Promise<string | undefined> {

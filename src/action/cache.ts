@@ -104,26 +104,28 @@ export class ActionsCache {
   private readonly restored = new Set<string>()
   private unhealthy?: string
 
-  private constructor(private readonly options: ActionsCacheOptions) {
+  private constructor(
+    private readonly options: ActionsCacheOptions,
+    setup: { client?: CacheServiceClient; reason?: string },
+  ) {
     this.log = options.log ?? { info: core.info, warning: core.warning }
     this.maxBytes = options.maxBytes ?? MAX_CACHED_PLUGIN_BYTES
-    const env = options.env ?? process.env
-    this.mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase()
-    if (options.enabled === false) {
-      this.reason = 'caching is turned off'
-    } else {
-      const config = cacheServiceFromEnv(env)
-      if ('reason' in config) {
-        this.reason = config.reason
-        const say = config.quiet ? this.log.info : this.log.warning
-        say(`${this.reason}; downloaded plugins will not be kept between runs`)
-      } else this.client = new CacheServiceClient(config)
-    }
+    this.mode = ((options.env ?? process.env).ACTIONS_CACHE_MODE ?? '').trim().toLowerCase()
+    this.client = setup.client
+    this.reason = setup.reason
     this.available = this.client !== undefined
   }
 
   static async open(options: ActionsCacheOptions): Promise<ActionsCache> {
-    return new ActionsCache(options)
+    if (options.enabled === false) return new ActionsCache(options, { reason: 'caching is turned off' })
+    const config = cacheServiceFromEnv(options.env ?? process.env)
+    if ('reason' in config) {
+      const log = options.log ?? { info: core.info, warning: core.warning }
+      const say = config.quiet ? log.info : log.warning
+      say(`${config.reason}; downloaded plugins will not be kept between runs`)
+      return new ActionsCache(options, { reason: config.reason })
+    }
+    return new ActionsCache(options, { client: await CacheServiceClient.create(config) })
   }
 
   restorePlugins(sha256s: string[]): Promise<CacheEntryResult[]> {
