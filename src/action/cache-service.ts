@@ -109,7 +109,12 @@ export class CacheServiceClient {
     const options = { allowRetries: false, socketTimeout: SOCKET_TIMEOUT_MS, keepAlive: true }
     return new CacheServiceClient(
       config,
-      new HttpClient(USER_AGENT, [new BearerCredentialHandler(config.token)], options),
+      // No redirects for the service: http-client's credential handler would put the runtime token
+      // back on a request redirected to another host (it drops the header, then re-adds it).
+      new HttpClient(USER_AGENT, [new BearerCredentialHandler(config.token)], {
+        ...options,
+        allowRedirects: false,
+      }),
       // Signed URLs carry their own credentials; the runtime token must never reach blob storage.
       new HttpClient(USER_AGENT, [], options),
     )
