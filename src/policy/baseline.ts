@@ -99,6 +99,8 @@ export function pluginChangeRefusals(changes: StepChange[]): Map<string, ErrorIn
   return refused
 }
 
+const UNREADABLE = '(unreadable)'
+
 async function fingerprint(step: PlannedStep, canisterDir: string): Promise<Fingerprint> {
   if (step.kind === 'script')
     return {
@@ -115,7 +117,7 @@ async function fingerprint(step: PlannedStep, canisterDir: string): Promise<Fing
   try {
     sha256 = sha256Hex(await readWholeFile(resolve(canisterDir, step.source.path), MAX_PLUGIN_BYTES))
   } catch {
-    sha256 = '(unreadable)'
+    sha256 = UNREADABLE
   }
   return { kind: 'plugin', source: `path ${step.source.path}`, sha256, grants }
 }
@@ -125,7 +127,11 @@ function compare(then: Fingerprint, now: Fingerprint): string[] {
   if (now.kind === 'script') return then.source === now.source ? [] : ['commands changed']
   const out: string[] = []
   if (then.source !== now.source) out.push(`plugin source changed: ${then.source} → ${now.source}`)
-  if (then.sha256 !== now.sha256)
+  // A path plugin that cannot be read now (not built yet, a directory, too large) is never "unchanged":
+  // its bytes at run time are unknown, so two unreadable sides must not compare equal.
+  if (now.sha256 === UNREADABLE)
+    out.push(`sha256 unknown: the plugin file could not be read when the plan was compared`)
+  else if (then.sha256 !== now.sha256)
     out.push(`sha256 changed: ${then.sha256 ?? '(none)'} → ${now.sha256 ?? '(none)'}`)
   for (const grant of ['dirs', 'files', 'canisters'] as const) {
     const added = now.grants[grant].filter((g) => !then.grants[grant].includes(g))
