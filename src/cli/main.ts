@@ -8,6 +8,7 @@ import { createFetchDownload } from '../plugin/download.js'
 import { transpilePlugin } from '../plugin/transpile.js'
 import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
 import { plainObserver, ttyObserver } from '../report/terminal.js'
+import { inertBlock, terminalSafe } from '../report/inert.js'
 import { closingError } from '../report/text.js'
 import { runSync } from '../sync.js'
 
@@ -29,7 +30,15 @@ declare const __ICP_SYNC_VERSION__: string | undefined
 const VERSION = typeof __ICP_SYNC_VERSION__ === 'string' ? __ICP_SYNC_VERSION__ : '(unbundled)'
 
 let debugging = false
-const debug = (line: string): void => void process.stderr.write(`debug: ${line}\n`)
+/**
+ * Debug lines carry canister and plugin text (error chains): made terminal-safe line by line, and on
+ * an Actions runner kept from being read as workflow commands, as the observer's lines are.
+ */
+const debug = (text: string): void => {
+  const lines = text.split(/\r\n?|\n/).map(terminalSafe)
+  const out = process.env.GITHUB_ACTIONS === 'true' ? inertBlock(lines) : lines
+  for (const line of out) process.stderr.write(`debug: ${line}\n`)
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed
