@@ -121,8 +121,17 @@ function sizeOf(path: string): Pick<GrantedPath, 'bytes' | 'bytesPartial'> {
       if (++seen > MAX_ENTRIES_COUNTED) return { bytes, bytesPartial: true }
       const child = join(dir, entry.name)
       if (entry.isDirectory()) pending.push(child)
-      else if (entry.isFile()) bytes += lstatSync(child).size
+      else if (entry.isFile()) bytes += sizeIfPresent(child)
     }
   }
   return { bytes }
+}
+
+/** A file's size, or 0 when it went away after the directory was listed (the review only counts). */
+function sizeIfPresent(path: string): number {
+  try {
+    return lstatSync(path).size
+  } catch {
+    return 0
+  }
 }
