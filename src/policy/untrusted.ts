@@ -10,11 +10,10 @@
 //   checker as declared `dirs`/`files`, src/plugin/paths.ts), and its `dirs`/`files` are checked now too;
 // - a plugin `url:` only when its sha256 is listed in `trusted-plugins`.
 import { OptionError } from '../options.js'
+import { CACHEABLE_SHA256 } from '../cache-layout.js'
 import { DeclaredPathError, checkPath } from '../plugin/paths.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/result.js'
-
-const SHA256_HEX = /^[0-9a-f]{64}$/
 
 /** The `trusted-plugins` input: sha256 values (hex), comma and/or newline separated, blanks dropped. */
 export function trustedPluginsOption(input: string, raw: string | undefined): string[] {
@@ -23,7 +22,7 @@ export function trustedPluginsOption(input: string, raw: string | undefined): st
     .map((value) => value.trim())
     .filter((value) => value.length > 0)
   for (const value of values) {
-    if (!SHA256_HEX.test(value.toLowerCase()))
+    if (!CACHEABLE_SHA256.test(value.toLowerCase()))
       throw new OptionError(input, `'${value}' is not a sha256 (64 hexadecimal digits)`)
   }
   return [...new Set(values.map((value) => value.toLowerCase()))]
