@@ -455,7 +455,7 @@ if (ONLY.has('calls')) {
 if (ONLY.has('actions-cache')) {
   // GitHub's default path: a fresh runner with the Actions cache service (here a loopback service
   // speaking its v2 protocol). Only URL plugins come from it, so these path plugins are transpiled in
-  // every run (generated code never crosses runs; DESIGN.md "Caches and what is trusted").
+  // every run (generated code never crosses runs; src/action/README.md, "Caches and what is trusted").
   // RUNNER_TEMP is the same path every run, as on GitHub, and empty at the start of each.
   const service = await FakeCacheServer.start()
   for (const [label, wasm] of [

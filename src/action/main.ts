@@ -1,5 +1,5 @@
 // The Action: inputs → sync → outputs, summary and annotations. A thin edge over the pipeline the CLI
-// also uses; the only module that knows about GitHub.
+// also uses. Only src/action/ imports @actions/*; the CLI loads none of it.
 import { tmpdir } from 'node:os'
 
 import * as core from '@actions/core'

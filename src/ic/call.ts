@@ -470,8 +470,8 @@ export async function update(
 
 /**
  * A certified read of `canister/<id>/metadata/<name>`; undefined when the section is absent. The
- * lookup reports most absence proofs as Unknown rather than Absent (ic-http-interface.md §10, pitfall
- * 6); the certificate is verified either way, so both mean "not there".
+ * lookup reports most absence proofs as Unknown rather than Absent (its label search compares bytes in
+ * an order that is not the tree's); the certificate is verified either way, so both mean "not there".
  */
 export async function readMetadata(
   conn: IcConnection,

@@ -76,9 +76,12 @@ export interface RunPluginRequest {
 export interface RunLimits {
   /** Compute time = wall time in the worker minus time blocked in host calls (icp's budget). */
   computeSeconds: number
-  /** Optional hard cap on the whole run, host-call time included. */
+  /** Wall-clock cap on the whole run, host-call time included (both edges set it: `timeout-seconds`). */
   wallSeconds?: number
-  /** Cap on each wasm memory of the plugin (see DESIGN.md: enforced by v8's --wasm-max-mem-pages). */
+  /**
+   * Budget for all the plugin's wasm memories and tables together, built into the core modules as
+   * maxima when they are compiled (memory-budget.ts; src/plugin/README.md, "Memory budget").
+   */
   memoryMb: number
 }
 

@@ -11,7 +11,10 @@ import { DownloadError, boundedDownload, fetchOpen } from '../util/bounded-downl
 import { ensureDir } from '../util/make-dir.js'
 import type { RecipeDecl } from './manifest.js'
 
-/** What the Action may wrap with retries; resolves with the status and body, rejects on a network error. */
+/**
+ * How a template is fetched: resolves with the status and body, rejects on a network error. Both edges
+ * use `defaultFetch` (bounded, one attempt); tests pass their own.
+ */
 export type FetchBytes = (url: string) => Promise<{ status: number; body: Uint8Array }>
 
 export interface RecipeOptions {

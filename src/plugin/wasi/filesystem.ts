@@ -1,4 +1,4 @@
-// Read-only wasi:filesystem over the declared preopens (jco-plugin-host.md §4.4). Rules:
+// Read-only wasi:filesystem over the declared preopens (src/plugin/README.md, "WASI"). Rules:
 // - a guest path must be relative; '..' may not climb above the preopen; after following symlinks the
 //   real path must stay inside the preopen (as wasmtime/cap-std: a link pointing out is refused);
 // - only regular files and directories can be opened; no-follow on a final symlink gives `loop`;
