@@ -256,201 +256,212 @@ function descriptorStat(stats) {
 function inside(root, real) {
   return real === root.host || real.startsWith(root.host.endsWith(sep) ? root.host : root.host + sep);
 }
+function resolveBeneath(root, from, guestPath, follow) {
+  if (guestPath.startsWith("/") || guestPath.includes("\0")) throw NOT_PERMITTED;
+  const rel = from.slice(root.host.length).split(sep).filter(Boolean);
+  const parts = guestPath.split("/");
+  for (const part of parts) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (rel.length === 0) throw NOT_PERMITTED;
+      rel.pop();
+    } else rel.push(part);
+  }
+  const lexical = join(root.host, ...rel);
+  if (rel.length === 0) return { path: root.host, link: false };
+  const parent = fsCall(() => realpathSync(join(lexical, "..")));
+  if (!inside(root, parent)) throw NOT_PERMITTED;
+  const candidate = join(parent, rel[rel.length - 1]);
+  const own = fsCall(() => lstatSync(candidate));
+  if (!own.isSymbolicLink()) return { path: candidate, link: false };
+  if (!follow) return { path: candidate, link: true };
+  const real = fsCall(() => realpathSync(candidate));
+  if (!inside(root, real)) throw NOT_PERMITTED;
+  return { path: real, link: false };
+}
+function statResolved(target) {
+  return fsCall(() => target.link ? lstatSync(target.path) : statSync(target.path));
+}
+function readRange(path, length, offset) {
+  return fsCall(() => {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const size = fstatSync(fd).size;
+      const want = Math.max(0, Math.min(Number(length), 16 * 1024 * 1024, size - Number(offset)));
+      const buffer = new Uint8Array(want);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(fd, buffer, got, want - got, Number(offset) + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return [got === want ? buffer : buffer.subarray(0, got), Number(offset) + got >= size];
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+function listDirectory(path) {
+  return fsCall(() => {
+    const entries = [];
+    const dir = opendirSync(path);
+    try {
+      for (let entry = dir.readSync(); entry; entry = dir.readSync())
+        entries.push({ type: entryType(entry), name: entry.name });
+    } finally {
+      dir.closeSync();
+    }
+    return entries;
+  });
+}
+function hashOf(stats) {
+  return { lower: BigInt(stats.ino), upper: BigInt(stats.dev) };
+}
+var DirectoryEntryStream = class {
+  entries;
+  release;
+  constructor(path) {
+    this.release = takeHandle(INSUFFICIENT_MEMORY);
+    try {
+      this.entries = listDirectory(path);
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+    this.entries.reverse();
+  }
+  readDirectoryEntry() {
+    return this.entries.pop();
+  }
+  [Symbol.dispose]() {
+    this.release();
+  }
+};
+var Descriptor = class _Descriptor {
+  /** Canonical host path (inside root) and what it is; `counted` for every one but the preopens. */
+  constructor(root, path, kind, counted = true) {
+    this.root = root;
+    this.path = path;
+    this.kind = kind;
+    this.release = counted ? takeHandle(INSUFFICIENT_MEMORY) : () => {
+    };
+  }
+  root;
+  path;
+  kind;
+  release;
+  [Symbol.dispose]() {
+    this.release();
+  }
+  /** A guest path relative to this descriptor, which must be a directory (see resolveBeneath). */
+  resolve(guestPath, follow) {
+    if (this.kind !== "directory") throw "not-directory";
+    return resolveBeneath(this.root, this.path, guestPath, follow);
+  }
+  // Reads and lookups.
+  readViaStream(offset) {
+    if (this.kind !== "regular-file") throw "is-directory";
+    let position = offset;
+    return new InputStream(
+      (length) => {
+        const [bytes] = this.read(BigInt(length), position);
+        position += BigInt(bytes.length);
+        return bytes;
+      },
+      { errorCode: INSUFFICIENT_MEMORY }
+    );
+  }
+  read(length, offset) {
+    if (this.kind !== "regular-file") throw "is-directory";
+    return readRange(this.path, length, offset);
+  }
+  readDirectory() {
+    if (this.kind !== "directory") throw "not-directory";
+    return new DirectoryEntryStream(this.path);
+  }
+  getFlags() {
+    return { read: true };
+  }
+  getType() {
+    return this.kind;
+  }
+  stat() {
+    return descriptorStat(fsCall(() => statSync(this.path)));
+  }
+  statAt(flags, path) {
+    return descriptorStat(statResolved(this.resolve(path, flags.symlinkFollow === true)));
+  }
+  openAt(flags, path, open2, descriptor) {
+    if (open2.create || open2.truncate || open2.exclusive) throw NOT_PERMITTED;
+    if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED;
+    const target = this.resolve(path, flags.symlinkFollow === true);
+    if (target.link) throw "loop";
+    const stats = fsCall(() => statSync(target.path));
+    if (stats.isDirectory()) return new _Descriptor(this.root, target.path, "directory");
+    if (open2.directory) throw "not-directory";
+    if (!stats.isFile()) throw NOT_PERMITTED;
+    return new _Descriptor(this.root, target.path, "regular-file");
+  }
+  readlinkAt(path) {
+    const target = this.resolve(path, false);
+    if (!target.link) throw "invalid";
+    return fsCall(() => readlinkSync(target.path));
+  }
+  isSameObject(other) {
+    return other.path === this.path;
+  }
+  metadataHash() {
+    return hashOf(fsCall(() => statSync(this.path)));
+  }
+  metadataHashAt(flags, path) {
+    return hashOf(statResolved(this.resolve(path, flags.symlinkFollow === true)));
+  }
+  // Nothing to flush or advise on a read-only view.
+  advise() {
+  }
+  syncData() {
+  }
+  sync() {
+  }
+  // Every mutation is refused.
+  writeViaStream() {
+    throw NOT_PERMITTED;
+  }
+  appendViaStream() {
+    throw NOT_PERMITTED;
+  }
+  write() {
+    throw NOT_PERMITTED;
+  }
+  setSize() {
+    throw NOT_PERMITTED;
+  }
+  setTimes() {
+    throw NOT_PERMITTED;
+  }
+  setTimesAt() {
+    throw NOT_PERMITTED;
+  }
+  createDirectoryAt() {
+    throw NOT_PERMITTED;
+  }
+  linkAt() {
+    throw NOT_PERMITTED;
+  }
+  removeDirectoryAt() {
+    throw NOT_PERMITTED;
+  }
+  renameAt() {
+    throw NOT_PERMITTED;
+  }
+  symlinkAt() {
+    throw NOT_PERMITTED;
+  }
+  unlinkFileAt() {
+    throw NOT_PERMITTED;
+  }
+};
 function createFilesystem(preopens) {
-  class DirectoryEntryStream {
-    entries = [];
-    release;
-    constructor(path) {
-      this.release = takeHandle(INSUFFICIENT_MEMORY);
-      try {
-        fsCall(() => {
-          const dir = opendirSync(path);
-          try {
-            for (let entry = dir.readSync(); entry; entry = dir.readSync())
-              this.entries.push({ type: entryType(entry), name: entry.name });
-          } finally {
-            dir.closeSync();
-          }
-        });
-      } catch (error) {
-        this.release();
-        throw error;
-      }
-      this.entries.reverse();
-    }
-    readDirectoryEntry() {
-      return this.entries.pop();
-    }
-    [Symbol.dispose]() {
-      this.release();
-    }
-  }
-  class Descriptor {
-    /** Canonical host path (inside root) and what it is; `counted` for every one but the preopens. */
-    constructor(root, path, kind, counted = true) {
-      this.root = root;
-      this.path = path;
-      this.kind = kind;
-      this.release = counted ? takeHandle(INSUFFICIENT_MEMORY) : () => {
-      };
-    }
-    root;
-    path;
-    kind;
-    release;
-    [Symbol.dispose]() {
-      this.release();
-    }
-    /**
-     * Resolves a guest path relative to this descriptor: lexical '..' may not climb above the root,
-     * then symlinks are followed and the real path must stay inside the root.
-     * Returns the real path, or (no-follow on a final symlink) the link's own path.
-     */
-    resolve(guestPath, follow) {
-      if (this.kind !== "directory") throw "not-directory";
-      if (guestPath.startsWith("/") || guestPath.includes("\0")) throw NOT_PERMITTED;
-      const rel = this.path.slice(this.root.host.length).split(sep).filter(Boolean);
-      const parts = guestPath.split("/");
-      for (const part of parts) {
-        if (part === "" || part === ".") continue;
-        if (part === "..") {
-          if (rel.length === 0) throw NOT_PERMITTED;
-          rel.pop();
-        } else rel.push(part);
-      }
-      const lexical = join(this.root.host, ...rel);
-      if (rel.length === 0) return { path: this.root.host, link: false };
-      const parent = fsCall(() => realpathSync(join(lexical, "..")));
-      if (!inside(this.root, parent)) throw NOT_PERMITTED;
-      const candidate = join(parent, rel[rel.length - 1]);
-      const own = fsCall(() => lstatSync(candidate));
-      if (!own.isSymbolicLink()) return { path: candidate, link: false };
-      if (!follow) return { path: candidate, link: true };
-      const real = fsCall(() => realpathSync(candidate));
-      if (!inside(this.root, real)) throw NOT_PERMITTED;
-      return { path: real, link: false };
-    }
-    readViaStream(offset) {
-      if (this.kind !== "regular-file") throw "is-directory";
-      let position = offset;
-      return new InputStream(
-        (length) => {
-          const [bytes] = this.read(BigInt(length), position);
-          position += BigInt(bytes.length);
-          return bytes;
-        },
-        { errorCode: INSUFFICIENT_MEMORY }
-      );
-    }
-    writeViaStream() {
-      throw NOT_PERMITTED;
-    }
-    appendViaStream() {
-      throw NOT_PERMITTED;
-    }
-    advise() {
-    }
-    syncData() {
-    }
-    getFlags() {
-      return { read: true };
-    }
-    getType() {
-      return this.kind;
-    }
-    setSize() {
-      throw NOT_PERMITTED;
-    }
-    setTimes() {
-      throw NOT_PERMITTED;
-    }
-    read(length, offset) {
-      if (this.kind !== "regular-file") throw "is-directory";
-      return fsCall(() => {
-        const fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
-        try {
-          const size = fstatSync(fd).size;
-          const want = Math.max(0, Math.min(Number(length), 16 * 1024 * 1024, size - Number(offset)));
-          const buffer = new Uint8Array(want);
-          let got = 0;
-          while (got < want) {
-            const n = readSync(fd, buffer, got, want - got, Number(offset) + got);
-            if (n === 0) break;
-            got += n;
-          }
-          return [got === want ? buffer : buffer.subarray(0, got), Number(offset) + got >= size];
-        } finally {
-          closeSync(fd);
-        }
-      });
-    }
-    write() {
-      throw NOT_PERMITTED;
-    }
-    readDirectory() {
-      if (this.kind !== "directory") throw "not-directory";
-      return new DirectoryEntryStream(this.path);
-    }
-    sync() {
-    }
-    createDirectoryAt() {
-      throw NOT_PERMITTED;
-    }
-    stat() {
-      return descriptorStat(fsCall(() => statSync(this.path)));
-    }
-    statAt(flags, path) {
-      const target = this.resolve(path, flags.symlinkFollow === true);
-      return descriptorStat(fsCall(() => target.link ? lstatSync(target.path) : statSync(target.path)));
-    }
-    setTimesAt() {
-      throw NOT_PERMITTED;
-    }
-    linkAt() {
-      throw NOT_PERMITTED;
-    }
-    openAt(flags, path, open2, descriptor) {
-      if (open2.create || open2.truncate || open2.exclusive) throw NOT_PERMITTED;
-      if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED;
-      const target = this.resolve(path, flags.symlinkFollow === true);
-      if (target.link) throw "loop";
-      const stats = fsCall(() => statSync(target.path));
-      if (stats.isDirectory()) return new Descriptor(this.root, target.path, "directory");
-      if (open2.directory) throw "not-directory";
-      if (!stats.isFile()) throw NOT_PERMITTED;
-      return new Descriptor(this.root, target.path, "regular-file");
-    }
-    readlinkAt(path) {
-      const target = this.resolve(path, false);
-      if (!target.link) throw "invalid";
-      return fsCall(() => readlinkSync(target.path));
-    }
-    removeDirectoryAt() {
-      throw NOT_PERMITTED;
-    }
-    renameAt() {
-      throw NOT_PERMITTED;
-    }
-    symlinkAt() {
-      throw NOT_PERMITTED;
-    }
-    unlinkFileAt() {
-      throw NOT_PERMITTED;
-    }
-    isSameObject(other) {
-      return other.path === this.path;
-    }
-    metadataHash() {
-      return hashOf(fsCall(() => statSync(this.path)));
-    }
-    metadataHashAt(flags, path) {
-      const target = this.resolve(path, flags.symlinkFollow === true);
-      return hashOf(fsCall(() => target.link ? lstatSync(target.path) : statSync(target.path)));
-    }
-  }
-  function hashOf(stats) {
-    return { lower: BigInt(stats.ino), upper: BigInt(stats.dev) };
-  }
   const roots = preopens.map(({ guest, host }) => {
     const root = { host };
     return [new Descriptor(root, host, "directory", false), guest];

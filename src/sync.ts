@@ -37,7 +37,8 @@ import {
 } from './report/result.js'
 import { mapBounded } from './util/pool.js'
 
-export interface SyncEnvironment {
+/** What an edge (the Action or the CLI) plugs into the pipeline: I/O, caches, reporting. */
+export interface SyncServices {
   observer: SyncObserver
   /** Root of the on-disk caches (layout and trust: src/cache-layout.ts). */
   cacheDir: string
@@ -65,9 +66,9 @@ export interface PersistentCaches {
 /** Lines of a step's output kept for the failure dump. */
 const OUTPUT_LINES_KEPT = 200
 
-export async function runSync(options: SyncOptions, environment: SyncEnvironment): Promise<SyncResult> {
+export async function runSync(options: SyncOptions, services: SyncServices): Promise<SyncResult> {
   const started = performance.now()
-  const { observer } = environment
+  const { observer } = services
   const result: SyncResult = {
     ok: false,
     environment: options.environment,
@@ -98,8 +99,8 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     // The certificate verifier's wasm compiles in the background while the manifest is read.
     prepareBls()
     const project = await loadProject(options.projectDir, {
-      cacheDir: cacheLayout(environment.cacheDir).recipes,
-      filesInsideProject: environment.recipeFilesInsideProject,
+      cacheDir: cacheLayout(services.cacheDir).recipes,
+      filesInsideProject: services.recipeFilesInsideProject,
       leaveRecipes: options.untrusted,
     })
     plan = await planSync(project, {
@@ -134,7 +135,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
     identity = await loadIdentity({
       pem: options.identityPem,
       password: options.identityPassword,
-      source: environment.identitySource,
+      source: services.identitySource,
     })
     identity.warnings.forEach(warn)
     result.identityPrincipal = identity.principal
@@ -153,7 +154,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
     ),
   )
-  if (environment.caches && urlShas.length > 0) await environment.caches.restorePlugins(urlShas)
+  if (services.caches && urlShas.length > 0) await services.caches.restorePlugins(urlShas)
   const used = { urlShas: new Set<string>() }
   const review: ReviewRows = new Map(
     (result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row]),
@@ -162,7 +163,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
   result.canisters = await mapBounded(plan.canisters, options.parallel, (canister) =>
     syncCanister(canister, {
       options,
-      environment,
+      services,
       plan,
       identity,
       connection,
@@ -173,13 +174,13 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       review,
     }),
   )
-  if (environment.caches) await environment.caches.save([...used.urlShas])
+  if (services.caches) await services.caches.save([...used.urlShas])
   return finish()
 }
 
 interface CanisterContext {
   options: SyncOptions
-  environment: SyncEnvironment
+  services: SyncServices
   plan: SyncPlan
   identity: LoadedIdentity
   connection: IcConnection
@@ -221,7 +222,7 @@ async function syncCanister(canister: PlannedCanister, context: CanisterContext)
       })
       if (running.warning) {
         result.warnings.push(running.warning)
-        context.environment.observer.warning(`[${canister.name}] ${running.warning}`)
+        context.services.observer.warning(`[${canister.name}] ${running.warning}`)
       }
     } catch (error) {
       result.status = 'failed'
@@ -235,17 +236,17 @@ async function syncCanister(canister: PlannedCanister, context: CanisterContext)
       result.steps.push(skippedStep(step, index))
       continue
     }
-    context.environment.observer.stepStarted(ref, stepRef)
+    context.services.observer.stepStarted(ref, stepRef)
     const stepResult = await runStep(step, index, canister, ref, stepRef, context)
     result.steps.push(stepResult)
-    context.environment.observer.stepFinished(ref, stepRef, stepResult)
+    context.services.observer.stepFinished(ref, stepRef, stepResult)
     if (stepResult.status === 'failed') {
       result.status = 'failed'
       result.error = stepResult.error
     }
   }
   result.durationMs = Math.round(performance.now() - started)
-  context.environment.observer.canisterFinished(result)
+  context.services.observer.canisterFinished(result)
   return result
 }
 
@@ -280,12 +281,12 @@ async function runStep(
   }
   const onLine = (stream: 'stdout' | 'stderr', line: string): void => {
     keep(line)
-    context.environment.observer.line(ref, stepRef, stream, line)
+    context.services.observer.line(ref, stepRef, stream, line)
   }
   try {
     if (step.kind === 'script') {
       if (context.options.scriptSteps === 'skip') {
-        context.environment.observer.info(`[${canister.name}] skipping ${step.label} (script-steps: skip)`)
+        context.services.observer.info(`[${canister.name}] skipping ${step.label} (script-steps: skip)`)
         return result
       }
       // Loaded on first use: child_process and readline cost start-up time a plugin-only sync never needs.
@@ -296,7 +297,7 @@ async function runStep(
         network: context.plan.network.name,
         canisterId: canister.id,
         canisterIds: context.plan.canisterIds,
-        baseEnv: context.environment.processEnv ?? process.env,
+        baseEnv: context.services.processEnv ?? process.env,
         onLine,
       })
     } else {
@@ -326,16 +327,16 @@ async function runPluginStep(
   context: CanisterContext,
   review: CapabilityRow | undefined,
 ): Promise<void> {
-  const { options, environment } = context
-  const caches = cacheLayout(environment.cacheDir)
+  const { options, services } = context
+  const caches = cacheLayout(services.cacheDir)
   const source = await resolvePluginSource({
     source: step.source,
     sha256: step.sha256,
     canisterDir: canister.dir,
     cacheDir: caches.plugins,
-    download: environment.download,
+    download: services.download,
     onProgress: (line) => onLine('stdout', line),
-    onWarning: (message) => environment.observer.warning(`[${canister.name}] ${message}`),
+    onWarning: (message) => services.observer.warning(`[${canister.name}] ${message}`),
   })
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
   if (review) recordComponent(review, source)

@@ -70,112 +70,24 @@ export function canisterCaller(
   opts: { proxy?: string; recorder?: CallRecorder },
 ): CanisterCaller {
   const { proxy, recorder } = opts
-
-  async function viaProxy(
-    proxyId: string,
-    target: string,
-    method: string,
-    arg: Uint8Array,
-    cycles: bigint,
-    stats: CallStats,
-  ): Promise<{ ok: Uint8Array } | { err: string }> {
-    let encoded: Uint8Array
-    try {
-      encoded = encodeProxyArgs(target, method, arg, cycles)
-    } catch (error) {
-      return { err: `proxy encode failed: ${(error as Error).message}` }
-    }
-    let raw: Uint8Array
-    try {
-      raw = await update(conn, proxyId, 'proxy', encoded, {}, stats)
-    } catch (error) {
-      return { err: `proxy call failed: ${toIcError(error).message}` }
-    }
-    try {
-      return decodeProxyResult(raw)
-    } catch (error) {
-      return { err: `proxy decode failed: ${(error as Error).message}` }
-    }
-  }
-
-  /** icp-cli: management `canister_metadata` through the proxy, which reaches sections private to it. */
-  async function metadataViaProxy(
-    proxyId: string,
-    req: MetadataRequest,
-    stats: CallStats,
-  ): Promise<MetadataOutcome> {
-    let args: Uint8Array
-    try {
-      args = encodeCanisterMetadataArgs(req.targetCanisterId, req.name)
-    } catch (error) {
-      return { err: `metadata encode failed: ${(error as Error).message}` }
-    }
-    const forwarded = await viaProxy(proxyId, MANAGEMENT_CANISTER, 'canister_metadata', args, 0n, stats)
-    if ('err' in forwarded) return forwarded.err.includes(NO_SUCH_SECTION) ? { ok: undefined } : forwarded
-    try {
-      return { ok: decodeCanisterMetadataResult(forwarded.ok) }
-    } catch (error) {
-      return { err: `metadata decode failed: ${(error as Error).message}` }
-    }
-  }
-
-  function record(
-    req: { method: string; target: string; callType: CallRecord['callType']; argBytes: number },
-    route: CallRecord['route'],
-    started: number,
-    stats: CallStats,
-    result: { ok: Uint8Array | undefined } | { err: string },
-  ): void {
-    recorder?.record({
-      ...req,
-      method: clipText(req.method, RECORDED_METHOD_CHARS),
-      route,
-      replyBytes: 'ok' in result ? (result.ok?.length ?? 0) : 0,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      outcome: 'ok' in result ? 'ok' : 'error',
-      ...('err' in result ? { error: clipText(result.err, RECORDED_ERROR_CHARS) } : {}),
-      attempts: stats.attempts,
-      polled: stats.polled,
-    })
-  }
-
   return {
     async canisterCall(req) {
       const started = performance.now()
       const stats: CallStats = { attempts: 0, polled: false }
       // Queries always go direct; updates go through the proxy unless `direct` or no proxy is set.
       const proxied = req.callType === 'update' && !req.direct && proxy !== undefined
-      const nameBytes = Buffer.byteLength(req.method)
-      let result: CallOutcome
-      if (nameBytes > MAX_METHOD_NAME_BYTES) {
-        result = {
-          err: `canister call failed: method name of ${nameBytes} bytes is longer than the IC allows (${MAX_METHOD_NAME_BYTES})`,
-        }
-      } else if (proxied) {
-        result = await viaProxy(proxy, req.targetCanisterId, req.method, req.arg, req.cycles, stats)
-      } else {
-        try {
-          const reply =
-            req.callType === 'query'
-              ? await query(conn, req.targetCanisterId, req.method, req.arg, stats)
-              : await update(conn, req.targetCanisterId, req.method, req.arg, {}, stats)
-          result =
-            reply.length > MAX_REPLY_BYTES
-              ? {
-                  err: `canister call failed: reply of ${reply.length} bytes is larger than the IC's ${MAX_REPLY_BYTES}`,
-                }
-              : { ok: reply }
-        } catch (error) {
-          result = { err: `canister call failed: ${toIcError(error).message}` }
-        }
-      }
+      const result =
+        methodNameRefusal(req.method) ??
+        (proxied
+          ? await viaProxy(conn, proxy, req.targetCanisterId, req.method, req.arg, req.cycles, stats)
+          : await callDirect(conn, req, stats))
       const meta = {
         method: req.method,
         target: req.targetCanisterId,
         callType: req.callType,
         argBytes: req.arg.length,
       }
-      record(meta, proxied ? 'proxy' : 'direct', started, stats, result)
+      recorder?.record(callRecord(meta, proxied ? 'proxy' : 'direct', started, stats, result))
       return result
     },
 
@@ -183,24 +95,132 @@ export function canisterCaller(
       const started = performance.now()
       const stats: CallStats = { attempts: 0, polled: false }
       const proxied = !req.direct && proxy !== undefined
-      let result: MetadataOutcome
-      if (!proxied) {
-        try {
-          result = { ok: await readMetadata(conn, req.targetCanisterId, req.name, stats) }
-        } catch (error) {
-          result = { err: `metadata read failed: ${toIcError(error).message}` }
-        }
-      } else {
-        result = await metadataViaProxy(proxy, req, stats)
-      }
+      const result = proxied
+        ? await metadataViaProxy(conn, proxy, req, stats)
+        : await readMetadataDirect(conn, req, stats)
       const meta = {
         method: req.name,
         target: req.targetCanisterId,
         callType: 'metadata' as const,
         argBytes: 0,
       }
-      record(meta, proxied ? 'proxy' : 'direct', started, stats, result)
+      recorder?.record(callRecord(meta, proxied ? 'proxy' : 'direct', started, stats, result))
       return result
     },
+  }
+}
+
+/** A method name no canister can have is refused without a request (see MAX_METHOD_NAME_BYTES). */
+function methodNameRefusal(method: string): CallOutcome | undefined {
+  const nameBytes = Buffer.byteLength(method)
+  if (nameBytes <= MAX_METHOD_NAME_BYTES) return undefined
+  return {
+    err: `canister call failed: method name of ${nameBytes} bytes is longer than the IC allows (${MAX_METHOD_NAME_BYTES})`,
+  }
+}
+
+/** A query or update straight to the target canister; a reply larger than the IC delivers is refused. */
+async function callDirect(
+  conn: IcConnection,
+  req: PluginCallRequest,
+  stats: CallStats,
+): Promise<CallOutcome> {
+  try {
+    const reply =
+      req.callType === 'query'
+        ? await query(conn, req.targetCanisterId, req.method, req.arg, stats)
+        : await update(conn, req.targetCanisterId, req.method, req.arg, {}, stats)
+    return reply.length > MAX_REPLY_BYTES
+      ? {
+          err: `canister call failed: reply of ${reply.length} bytes is larger than the IC's ${MAX_REPLY_BYTES}`,
+        }
+      : { ok: reply }
+  } catch (error) {
+    return { err: `canister call failed: ${toIcError(error).message}` }
+  }
+}
+
+/** An update forwarded by the proxy canister's `proxy` method; every failure becomes an `err` text. */
+async function viaProxy(
+  conn: IcConnection,
+  proxyId: string,
+  target: string,
+  method: string,
+  arg: Uint8Array,
+  cycles: bigint,
+  stats: CallStats,
+): Promise<{ ok: Uint8Array } | { err: string }> {
+  let encoded: Uint8Array
+  try {
+    encoded = encodeProxyArgs(target, method, arg, cycles)
+  } catch (error) {
+    return { err: `proxy encode failed: ${(error as Error).message}` }
+  }
+  let raw: Uint8Array
+  try {
+    raw = await update(conn, proxyId, 'proxy', encoded, {}, stats)
+  } catch (error) {
+    return { err: `proxy call failed: ${toIcError(error).message}` }
+  }
+  try {
+    return decodeProxyResult(raw)
+  } catch (error) {
+    return { err: `proxy decode failed: ${(error as Error).message}` }
+  }
+}
+
+/** A metadata section read straight from the canister's certified state (read_state), without a proxy. */
+async function readMetadataDirect(
+  conn: IcConnection,
+  req: MetadataRequest,
+  stats: CallStats,
+): Promise<MetadataOutcome> {
+  try {
+    return { ok: await readMetadata(conn, req.targetCanisterId, req.name, stats) }
+  } catch (error) {
+    return { err: `metadata read failed: ${toIcError(error).message}` }
+  }
+}
+
+/** icp-cli: management `canister_metadata` through the proxy, which reaches sections private to it. */
+async function metadataViaProxy(
+  conn: IcConnection,
+  proxyId: string,
+  req: MetadataRequest,
+  stats: CallStats,
+): Promise<MetadataOutcome> {
+  let args: Uint8Array
+  try {
+    args = encodeCanisterMetadataArgs(req.targetCanisterId, req.name)
+  } catch (error) {
+    return { err: `metadata encode failed: ${(error as Error).message}` }
+  }
+  const forwarded = await viaProxy(conn, proxyId, MANAGEMENT_CANISTER, 'canister_metadata', args, 0n, stats)
+  if ('err' in forwarded) return forwarded.err.includes(NO_SUCH_SECTION) ? { ok: undefined } : forwarded
+  try {
+    return { ok: decodeCanisterMetadataResult(forwarded.ok) }
+  } catch (error) {
+    return { err: `metadata decode failed: ${(error as Error).message}` }
+  }
+}
+
+/** The trace entry for one call: method and error text clipped, the reply counted, not kept. */
+function callRecord(
+  req: { method: string; target: string; callType: CallRecord['callType']; argBytes: number },
+  route: CallRecord['route'],
+  started: number,
+  stats: CallStats,
+  result: { ok: Uint8Array | undefined } | { err: string },
+): CallRecord {
+  return {
+    ...req,
+    method: clipText(req.method, RECORDED_METHOD_CHARS),
+    route,
+    replyBytes: 'ok' in result ? (result.ok?.length ?? 0) : 0,
+    ms: Math.round((performance.now() - started) * 10) / 10,
+    outcome: 'ok' in result ? 'ok' : 'error',
+    ...('err' in result ? { error: clipText(result.err, RECORDED_ERROR_CHARS) } : {}),
+    attempts: stats.attempts,
+    polled: stats.polled,
   }
 }

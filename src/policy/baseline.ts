@@ -12,7 +12,7 @@ import { OptionError } from '../options.js'
 import { MAX_PLUGIN_BYTES } from '../plugin/download.js'
 import { loadProject } from '../project/load.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
-import type { ErrorInfo } from '../report/result.js'
+import type { ErrorInfo } from '../report/error-info.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 export interface StepChange {

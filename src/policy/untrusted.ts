@@ -13,7 +13,7 @@ import { OptionError } from '../options.js'
 import { CACHEABLE_SHA256 } from '../cache-layout.js'
 import { DeclaredPathError, checkPath } from '../plugin/paths.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
-import type { ErrorInfo } from '../report/result.js'
+import type { ErrorInfo } from '../report/error-info.js'
 
 /** The `trusted-plugins` input: sha256 values (hex), comma and/or newline separated, blanks dropped. */
 export function trustedPluginsOption(input: string, raw: string | undefined): string[] {

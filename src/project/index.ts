@@ -2,7 +2,7 @@
 
 export { ManifestError } from './errors.js'
 export { loadProject, globDirs, isValidName, type LoadOptions } from './load.js'
-export { planSync, shardOf, networkTarget, sortedCanisterIds } from '../plan.js'
+export { planSync, shardOf, networkTarget, sortedCanisterIds } from './plan.js'
 export { idsFile, readIdsFile, parseIdsInput } from './ids.js'
 export { rootKeyProblem } from './manifest.js'
 export {

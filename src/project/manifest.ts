@@ -4,7 +4,7 @@
 
 import type { YAMLMap, YAMLSeq } from 'yaml'
 import { ARGS_FIELDS, ARGS_MISMATCH, parseArgs, type ArgsDecl, type ArgsField } from './args.js'
-import { rustJsonArray, rustJsonObject } from './recipe.js'
+import { rustJsonArray, rustJsonObject } from './rust-json.js'
 import { StepParser } from './steps.js'
 import type { PlannedStep, RootKeySpec, SourcePosition } from './types.js'
 import {

@@ -10,6 +10,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path'
 import { DownloadError, boundedDownload, fetchOpen } from '../util/bounded-download.js'
 import { ensureDir } from '../util/make-dir.js'
 import type { RecipeDecl } from './manifest.js'
+import { display, rustJsonObject } from './rust-json.js'
 
 /**
  * How a template is fetched: resolves with the status and body, rejects on a network error. Both edges
@@ -373,10 +374,6 @@ function countOutput(env: object): void {
   hb.JavaScriptCompiler = Counting
 }
 
-function display(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value)
-}
-
 function looseKey(value: unknown): string {
   return typeof value === 'bigint' || typeof value === 'number'
     ? `n:${Number(value)}`
@@ -388,28 +385,4 @@ function truthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0
   if (value && typeof value === 'object') return Object.keys(value).length > 0
   return Boolean(value)
-}
-
-/** An array that prints the way handlebars-rust prints a JSON array: `[1, b]`. */
-class RustArray extends Array<unknown> {
-  override toString(): string {
-    return `[${this.map((v) => display(v)).join(', ')}]`
-  }
-}
-
-const RUST_OBJECT = Object.create(Object.prototype, {
-  toString: { value: () => '[object]', enumerable: false },
-})
-
-/** A map as serde_json holds it (keys sorted) that prints as handlebars-rust does: `[object]`. */
-export function rustJsonObject(entries: Record<string, unknown>): Record<string, unknown> {
-  const out = Object.create(RUST_OBJECT) as Record<string, unknown>
-  for (const key of Object.keys(entries).sort()) out[key] = entries[key]
-  return out
-}
-
-export function rustJsonArray(items: unknown[]): unknown[] {
-  const out = new RustArray()
-  out.push(...items)
-  return out
 }

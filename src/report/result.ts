@@ -2,20 +2,14 @@ import type { CallRecord } from '../ic/index.js'
 import type { SourcePosition } from '../project/errors.js'
 import type { StepChange } from '../policy/baseline.js'
 import type { CapabilityRow } from './capabilities.js'
-import { clipText } from '../util/clip.js'
+import type { ErrorInfo } from './error-info.js'
 
 // The result of one sync run: what the `result` output, the CLI's --json, the job summary and the
 // exit code are all made from. Plain data, JSON-serialisable.
 
 export type { SourcePosition }
-
-/** An error as icp prints it: a message and its "caused by" chain, plus where in icp.yaml it points. */
-export interface ErrorInfo {
-  message: string
-  causes: string[]
-  kind?: string
-  position?: SourcePosition
-}
+// Errors have their own module so policy/ can report them without importing the result it feeds.
+export { ERROR_TEXT_CHARS, boundedChain, errorInfo, type ErrorInfo } from './error-info.js'
 
 /** One canister call a plugin made, as the caller recorded it (src/ic/). */
 export type CallTraceEntry = CallRecord
@@ -86,50 +80,4 @@ export interface SyncResult {
 /** icp's closing line when canisters failed. */
 export function failedCanistersMessage(names: string[]): string {
   return `Canister(s) [${names.map((name) => JSON.stringify(name)).join(', ')}] failed to sync.`
-}
-
-/**
- * Longest message or cause an ErrorInfo keeps. Errors quote what plugins, canisters and remotes sent;
- * the report (summary, result, annotations) must stay bounded whatever that was.
- */
-export const ERROR_TEXT_CHARS = 8000
-/** Causes kept after the message (icp's chains are a handful deep). */
-const MAX_CAUSES = 20
-
-/** An error chain as kept in a result: each part cut to ERROR_TEXT_CHARS, at most MAX_CAUSES causes. */
-export function boundedChain(parts: string[]): string[] {
-  return parts.slice(0, MAX_CAUSES + 1).map((part) => clipText(part, ERROR_TEXT_CHARS))
-}
-
-/** Turns anything thrown into an ErrorInfo, following `cause` links. */
-export function errorInfo(error: unknown, kind?: string): ErrorInfo {
-  const chain: string[] = []
-  let current: unknown = error
-  let position: SourcePosition | undefined
-  for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
-    if (current instanceof Error) {
-      chain.push(current.message)
-      // Some of our errors carry icp's "caused by" chain as a list rather than as `cause` links.
-      const listed = (current as Error & { causes?: unknown }).causes
-      if (Array.isArray(listed)) chain.push(...listed.map(String))
-      position ??= positionOf(current)
-      current = current.cause
-    } else {
-      chain.push(String(current))
-      break
-    }
-  }
-  const [message = 'unknown error', ...causes] = boundedChain(chain)
-  return { message, causes, ...(kind ? { kind } : {}), ...(position ? { position } : {}) }
-}
-
-function positionOf(error: Error): SourcePosition | undefined {
-  const candidate = error as Error & { file?: unknown; line?: unknown; column?: unknown }
-  if (typeof candidate.file === 'string' && typeof candidate.line === 'number')
-    return {
-      file: candidate.file,
-      line: candidate.line,
-      column: typeof candidate.column === 'number' ? candidate.column : 1,
-    }
-  return undefined
 }

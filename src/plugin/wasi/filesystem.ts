@@ -139,212 +139,244 @@ function inside(root: Root, real: string): boolean {
   return real === root.host || real.startsWith(root.host.endsWith(sep) ? root.host : root.host + sep)
 }
 
+/**
+ * Resolves a guest path against the directory `from` (inside `root`): lexical '..' may not climb above
+ * the root, then symlinks are followed and the real path must stay inside the root.
+ * Returns the real path, or (no-follow on a final symlink) the link's own path.
+ */
+function resolveBeneath(root: Root, from: string, guestPath: string, follow: boolean): ResolvedPath {
+  if (guestPath.startsWith('/') || guestPath.includes('\0')) throw NOT_PERMITTED
+  const rel = from.slice(root.host.length).split(sep).filter(Boolean)
+  const parts = guestPath.split('/')
+  for (const part of parts) {
+    if (part === '' || part === '.') continue
+    if (part === '..') {
+      if (rel.length === 0) throw NOT_PERMITTED
+      rel.pop()
+    } else rel.push(part)
+  }
+  const lexical = join(root.host, ...rel)
+  if (rel.length === 0) return { path: root.host, link: false }
+  // Parent first: every intermediate symlink must land inside the root.
+  const parent = fsCall(() => realpathSync(join(lexical, '..')))
+  if (!inside(root, parent)) throw NOT_PERMITTED
+  const candidate = join(parent, rel[rel.length - 1]!)
+  const own = fsCall(() => lstatSync(candidate))
+  if (!own.isSymbolicLink()) return { path: candidate, link: false }
+  if (!follow) return { path: candidate, link: true }
+  const real = fsCall(() => realpathSync(candidate))
+  if (!inside(root, real)) throw NOT_PERMITTED
+  return { path: real, link: false }
+}
+
+interface ResolvedPath {
+  path: string
+  /** A final symlink left unfollowed: `path` is the link itself. */
+  link: boolean
+}
+
+/** The stats of a resolved path: of the link itself when it was left unfollowed. */
+function statResolved(target: ResolvedPath): Stats {
+  return fsCall(() => (target.link ? lstatSync(target.path) : statSync(target.path)))
+}
+
+/** One pread of a regular file, opened and closed within the call; the flag says end of file. */
+function readRange(path: string, length: bigint, offset: bigint): [Uint8Array, boolean] {
+  return fsCall(() => {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      const size = fstatSync(fd).size
+      const want = Math.max(0, Math.min(Number(length), 16 * 1024 * 1024, size - Number(offset)))
+      const buffer = new Uint8Array(want)
+      let got = 0
+      while (got < want) {
+        const n = readSync(fd, buffer, got, want - got, Number(offset) + got)
+        if (n === 0) break
+        got += n
+      }
+      return [got === want ? buffer : buffer.subarray(0, got), Number(offset) + got >= size]
+    } finally {
+      closeSync(fd)
+    }
+  })
+}
+
+/** A directory's entries in raw fs.opendir order (as wasmtime lists), the directory closed at once. */
+function listDirectory(path: string): Array<{ type: DescriptorType; name: string }> {
+  return fsCall(() => {
+    const entries: Array<{ type: DescriptorType; name: string }> = []
+    const dir = opendirSync(path)
+    try {
+      for (let entry = dir.readSync(); entry; entry = dir.readSync())
+        entries.push({ type: entryType(entry), name: entry.name })
+    } finally {
+      dir.closeSync()
+    }
+    return entries
+  })
+}
+
+function hashOf(stats: Stats) {
+  return { lower: BigInt(stats.ino), upper: BigInt(stats.dev) }
+}
+
+/**
+ * Read whole when opened and the directory closed at once: no descriptor outlives the call, however
+ * many streams a plugin keeps.
+ */
+class DirectoryEntryStream {
+  private readonly entries: Array<{ type: DescriptorType; name: string }>
+  private readonly release: () => void
+  constructor(path: string) {
+    this.release = takeHandle(INSUFFICIENT_MEMORY)
+    try {
+      this.entries = listDirectory(path)
+    } catch (error) {
+      this.release()
+      throw error
+    }
+    this.entries.reverse() // taken from the end
+  }
+  readDirectoryEntry(): { type: DescriptorType; name: string } | undefined {
+    return this.entries.pop()
+  }
+  [Symbol.dispose](): void {
+    this.release()
+  }
+}
+
+/** wasi:filesystem's descriptor: reads and lookups beneath its root; every mutation is refused. */
+class Descriptor {
+  private readonly release: () => void
+  /** Canonical host path (inside root) and what it is; `counted` for every one but the preopens. */
+  constructor(
+    readonly root: Root,
+    readonly path: string,
+    readonly kind: 'directory' | 'regular-file',
+    counted = true,
+  ) {
+    this.release = counted ? takeHandle(INSUFFICIENT_MEMORY) : () => {}
+  }
+  [Symbol.dispose](): void {
+    this.release()
+  }
+
+  /** A guest path relative to this descriptor, which must be a directory (see resolveBeneath). */
+  private resolve(guestPath: string, follow: boolean): ResolvedPath {
+    if (this.kind !== 'directory') throw 'not-directory'
+    return resolveBeneath(this.root, this.path, guestPath, follow)
+  }
+
+  // Reads and lookups.
+  readViaStream(offset: bigint): InputStream {
+    if (this.kind !== 'regular-file') throw 'is-directory'
+    let position = offset
+    return new InputStream(
+      (length) => {
+        const [bytes] = this.read(BigInt(length), position)
+        position += BigInt(bytes.length)
+        return bytes
+      },
+      { errorCode: INSUFFICIENT_MEMORY },
+    )
+  }
+  read(length: bigint, offset: bigint): [Uint8Array, boolean] {
+    if (this.kind !== 'regular-file') throw 'is-directory'
+    return readRange(this.path, length, offset)
+  }
+  readDirectory(): DirectoryEntryStream {
+    if (this.kind !== 'directory') throw 'not-directory'
+    return new DirectoryEntryStream(this.path)
+  }
+  getFlags(): DescriptorFlags {
+    return { read: true }
+  }
+  getType(): DescriptorType {
+    return this.kind
+  }
+  stat() {
+    return descriptorStat(fsCall(() => statSync(this.path)))
+  }
+  statAt(flags: PathFlags, path: string) {
+    return descriptorStat(statResolved(this.resolve(path, flags.symlinkFollow === true)))
+  }
+  openAt(flags: PathFlags, path: string, open: OpenFlags, descriptor: DescriptorFlags): Descriptor {
+    if (open.create || open.truncate || open.exclusive) throw NOT_PERMITTED
+    if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED
+    const target = this.resolve(path, flags.symlinkFollow === true)
+    if (target.link) throw 'loop'
+    const stats = fsCall(() => statSync(target.path))
+    if (stats.isDirectory()) return new Descriptor(this.root, target.path, 'directory')
+    if (open.directory) throw 'not-directory'
+    if (!stats.isFile()) throw NOT_PERMITTED // no FIFOs, devices or sockets
+    return new Descriptor(this.root, target.path, 'regular-file')
+  }
+  readlinkAt(path: string): string {
+    const target = this.resolve(path, false)
+    if (!target.link) throw 'invalid'
+    // wasmtime returns the link text as is (it leaks the text only, never the target's content).
+    return fsCall(() => readlinkSync(target.path))
+  }
+  isSameObject(other: Descriptor): boolean {
+    return other.path === this.path
+  }
+  metadataHash() {
+    return hashOf(fsCall(() => statSync(this.path)))
+  }
+  metadataHashAt(flags: PathFlags, path: string) {
+    return hashOf(statResolved(this.resolve(path, flags.symlinkFollow === true)))
+  }
+
+  // Nothing to flush or advise on a read-only view.
+  advise(): void {}
+  syncData(): void {}
+  sync(): void {}
+
+  // Every mutation is refused.
+  writeViaStream(): OutputStream {
+    throw NOT_PERMITTED
+  }
+  appendViaStream(): OutputStream {
+    throw NOT_PERMITTED
+  }
+  write(): bigint {
+    throw NOT_PERMITTED
+  }
+  setSize(): void {
+    throw NOT_PERMITTED
+  }
+  setTimes(): void {
+    throw NOT_PERMITTED
+  }
+  setTimesAt(): void {
+    throw NOT_PERMITTED
+  }
+  createDirectoryAt(): void {
+    throw NOT_PERMITTED
+  }
+  linkAt(): void {
+    throw NOT_PERMITTED
+  }
+  removeDirectoryAt(): void {
+    throw NOT_PERMITTED
+  }
+  renameAt(): void {
+    throw NOT_PERMITTED
+  }
+  symlinkAt(): void {
+    throw NOT_PERMITTED
+  }
+  unlinkFileAt(): void {
+    throw NOT_PERMITTED
+  }
+}
+
+/** wasi:filesystem/types and /preopens for one run: each preopen a root descriptor (not counted). */
 export function createFilesystem(preopens: Array<{ guest: string; host: string }>) {
-  /**
-   * Read whole when opened (raw fs.opendir order, as wasmtime lists) and the directory closed at once:
-   * no descriptor outlives the call, however many streams a plugin keeps.
-   */
-  class DirectoryEntryStream {
-    private readonly entries: Array<{ type: DescriptorType; name: string }> = []
-    private readonly release: () => void
-    constructor(path: string) {
-      this.release = takeHandle(INSUFFICIENT_MEMORY)
-      try {
-        fsCall(() => {
-          const dir = opendirSync(path)
-          try {
-            for (let entry = dir.readSync(); entry; entry = dir.readSync())
-              this.entries.push({ type: entryType(entry), name: entry.name })
-          } finally {
-            dir.closeSync()
-          }
-        })
-      } catch (error) {
-        this.release()
-        throw error
-      }
-      this.entries.reverse() // taken from the end
-    }
-    readDirectoryEntry(): { type: DescriptorType; name: string } | undefined {
-      return this.entries.pop()
-    }
-    [Symbol.dispose](): void {
-      this.release()
-    }
-  }
-
-  class Descriptor {
-    private readonly release: () => void
-    /** Canonical host path (inside root) and what it is; `counted` for every one but the preopens. */
-    constructor(
-      readonly root: Root,
-      readonly path: string,
-      readonly kind: 'directory' | 'regular-file',
-      counted = true,
-    ) {
-      this.release = counted ? takeHandle(INSUFFICIENT_MEMORY) : () => {}
-    }
-    [Symbol.dispose](): void {
-      this.release()
-    }
-
-    /**
-     * Resolves a guest path relative to this descriptor: lexical '..' may not climb above the root,
-     * then symlinks are followed and the real path must stay inside the root.
-     * Returns the real path, or (no-follow on a final symlink) the link's own path.
-     */
-    private resolve(guestPath: string, follow: boolean): { path: string; link: boolean } {
-      if (this.kind !== 'directory') throw 'not-directory'
-      if (guestPath.startsWith('/') || guestPath.includes('\0')) throw NOT_PERMITTED
-      const rel = this.path.slice(this.root.host.length).split(sep).filter(Boolean)
-      const parts = guestPath.split('/')
-      for (const part of parts) {
-        if (part === '' || part === '.') continue
-        if (part === '..') {
-          if (rel.length === 0) throw NOT_PERMITTED
-          rel.pop()
-        } else rel.push(part)
-      }
-      const lexical = join(this.root.host, ...rel)
-      if (rel.length === 0) return { path: this.root.host, link: false }
-      // Parent first: every intermediate symlink must land inside the root.
-      const parent = fsCall(() => realpathSync(join(lexical, '..')))
-      if (!inside(this.root, parent)) throw NOT_PERMITTED
-      const candidate = join(parent, rel[rel.length - 1]!)
-      const own = fsCall(() => lstatSync(candidate))
-      if (!own.isSymbolicLink()) return { path: candidate, link: false }
-      if (!follow) return { path: candidate, link: true }
-      const real = fsCall(() => realpathSync(candidate))
-      if (!inside(this.root, real)) throw NOT_PERMITTED
-      return { path: real, link: false }
-    }
-
-    readViaStream(offset: bigint): InputStream {
-      if (this.kind !== 'regular-file') throw 'is-directory'
-      let position = offset
-      return new InputStream(
-        (length) => {
-          const [bytes] = this.read(BigInt(length), position)
-          position += BigInt(bytes.length)
-          return bytes
-        },
-        { errorCode: INSUFFICIENT_MEMORY },
-      )
-    }
-    writeViaStream(): OutputStream {
-      throw NOT_PERMITTED
-    }
-    appendViaStream(): OutputStream {
-      throw NOT_PERMITTED
-    }
-    advise(): void {}
-    syncData(): void {}
-    getFlags(): DescriptorFlags {
-      return { read: true }
-    }
-    getType(): DescriptorType {
-      return this.kind
-    }
-    setSize(): void {
-      throw NOT_PERMITTED
-    }
-    setTimes(): void {
-      throw NOT_PERMITTED
-    }
-    read(length: bigint, offset: bigint): [Uint8Array, boolean] {
-      if (this.kind !== 'regular-file') throw 'is-directory'
-      return fsCall(() => {
-        const fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW)
-        try {
-          const size = fstatSync(fd).size
-          const want = Math.max(0, Math.min(Number(length), 16 * 1024 * 1024, size - Number(offset)))
-          const buffer = new Uint8Array(want)
-          let got = 0
-          while (got < want) {
-            const n = readSync(fd, buffer, got, want - got, Number(offset) + got)
-            if (n === 0) break
-            got += n
-          }
-          return [got === want ? buffer : buffer.subarray(0, got), Number(offset) + got >= size]
-        } finally {
-          closeSync(fd)
-        }
-      })
-    }
-    write(): bigint {
-      throw NOT_PERMITTED
-    }
-    readDirectory(): DirectoryEntryStream {
-      if (this.kind !== 'directory') throw 'not-directory'
-      return new DirectoryEntryStream(this.path)
-    }
-    sync(): void {}
-    createDirectoryAt(): void {
-      throw NOT_PERMITTED
-    }
-    stat() {
-      return descriptorStat(fsCall(() => statSync(this.path)))
-    }
-    statAt(flags: PathFlags, path: string) {
-      const target = this.resolve(path, flags.symlinkFollow === true)
-      return descriptorStat(fsCall(() => (target.link ? lstatSync(target.path) : statSync(target.path))))
-    }
-    setTimesAt(): void {
-      throw NOT_PERMITTED
-    }
-    linkAt(): void {
-      throw NOT_PERMITTED
-    }
-    openAt(flags: PathFlags, path: string, open: OpenFlags, descriptor: DescriptorFlags): Descriptor {
-      if (open.create || open.truncate || open.exclusive) throw NOT_PERMITTED
-      if (descriptor.write || descriptor.mutateDirectory) throw NOT_PERMITTED
-      const target = this.resolve(path, flags.symlinkFollow === true)
-      if (target.link) throw 'loop'
-      const stats = fsCall(() => statSync(target.path))
-      if (stats.isDirectory()) return new Descriptor(this.root, target.path, 'directory')
-      if (open.directory) throw 'not-directory'
-      if (!stats.isFile()) throw NOT_PERMITTED // no FIFOs, devices or sockets
-      return new Descriptor(this.root, target.path, 'regular-file')
-    }
-    readlinkAt(path: string): string {
-      const target = this.resolve(path, false)
-      if (!target.link) throw 'invalid'
-      // wasmtime returns the link text as is (it leaks the text only, never the target's content).
-      return fsCall(() => readlinkSync(target.path))
-    }
-    removeDirectoryAt(): void {
-      throw NOT_PERMITTED
-    }
-    renameAt(): void {
-      throw NOT_PERMITTED
-    }
-    symlinkAt(): void {
-      throw NOT_PERMITTED
-    }
-    unlinkFileAt(): void {
-      throw NOT_PERMITTED
-    }
-    isSameObject(other: Descriptor): boolean {
-      return other.path === this.path
-    }
-    metadataHash() {
-      return hashOf(fsCall(() => statSync(this.path)))
-    }
-    metadataHashAt(flags: PathFlags, path: string) {
-      const target = this.resolve(path, flags.symlinkFollow === true)
-      return hashOf(fsCall(() => (target.link ? lstatSync(target.path) : statSync(target.path))))
-    }
-  }
-
-  function hashOf(stats: Stats) {
-    return { lower: BigInt(stats.ino), upper: BigInt(stats.dev) }
-  }
-
   const roots = preopens.map(({ guest, host }) => {
     const root: Root = { host }
     return [new Descriptor(root, host, 'directory', false), guest] as [Descriptor, string]
   })
-
   return {
     types: {
       Descriptor,

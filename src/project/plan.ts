@@ -6,19 +6,12 @@
 
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { OptionError } from './options.js'
-import { ManifestError } from './project/errors.js'
-import { idsFile, readIdsFile } from './project/ids.js'
-import { rootKeyProblem } from './project/manifest.js'
-import { compareUtf8 } from './project/steps.js'
-import type {
-  Network,
-  NetworkTarget,
-  PlanRequest,
-  PlannedCanister,
-  Project,
-  SyncPlan,
-} from './project/types.js'
+import { OptionError } from '../options.js'
+import { ManifestError } from './errors.js'
+import { idsFile, readIdsFile } from './ids.js'
+import { rootKeyProblem } from './manifest.js'
+import { compareUtf8 } from './steps.js'
+import type { Network, NetworkTarget, PlanRequest, PlannedCanister, Project, SyncPlan } from './types.js'
 
 export function planSync(project: Project, req: PlanRequest): SyncPlan {
   const warnings: string[] = []
