@@ -332,6 +332,7 @@ async function runPluginStep(
     source: step.source,
     sha256: step.sha256,
     canisterDir: canister.dir,
+    confineTo: options.untrusted ? options.projectDir : undefined,
     cacheDir: caches.plugins,
     download: environment.download,
     onProgress: (line) => onLine('stdout', line),

@@ -25,6 +25,7 @@ import {
   readVerifiedPlugin,
   sha256Hex,
 } from '../cache-layout.js'
+import { checkPath, readCheckedFile } from './paths.js'
 import { ensureDir } from '../util/make-dir.js'
 import { readWholeFile } from '../util/read-whole.js'
 
@@ -38,6 +39,12 @@ export interface ResolvePluginSourceRequest {
   sha256?: string
   /** Base for `path` sources. */
   canisterDir: string
+  /**
+   * Untrusted mode: the project directory a `path` plugin must be inside. The path is checked by the
+   * rules of declared files (src/plugin/paths.ts) and read without following a link, as the very file
+   * checked; otherwise it is read as icp reads it (links followed).
+   */
+  confineTo?: string
   /** Root of the content-addressed plugin cache (`wasms/<sha256>/module.wasm` under it). */
   cacheDir: string
   /** Defaults to a fetch-based download with retries (src/plugin/download.ts). */
@@ -86,7 +93,10 @@ async function readPathSource(
   progress(`Reading wasm: ${location}`)
   let bytes: Uint8Array
   try {
-    bytes = await readWholeFile(location, MAX_PLUGIN_BYTES)
+    bytes =
+      req.confineTo === undefined
+        ? await readWholeFile(location, MAX_PLUGIN_BYTES)
+        : readConfined(manifestPath, req.canisterDir, req.confineTo)
   } catch (error) {
     throw new PluginSourceError(`failed to read wasm file at '${manifestPath}'`, [osErrorText(error)])
   }
@@ -96,6 +106,12 @@ async function readPathSource(
     checkSha256(req.sha256, sha256)
   }
   return { bytes, sha256, location, cacheHit: false }
+}
+
+/** Untrusted mode's read: checked again now (no link anywhere, inside the project), then no-follow. */
+function readConfined(manifestPath: string, canisterDir: string, projectDir: string): Buffer {
+  const checked = checkPath(manifestPath, canisterDir, projectDir)
+  return readCheckedFile(checked, MAX_PLUGIN_BYTES)
 }
 
 async function resolveUrlSource(
