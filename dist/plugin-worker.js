@@ -7,7 +7,7 @@ import {
   STATE_INDEX,
   TABLE_ELEMENT_BYTES,
   memoryLimitText
-} from "./chunk-RXSRL4KW.js";
+} from "./chunk-DMHC42DC.js";
 import {
   flushCodeCache,
   useCodeCache
@@ -635,9 +635,10 @@ async function instantiateCore(module, imports) {
       `${memoryLimitText(data.memoryMb)}: core module ${name} is instantiated again and its memories do not fit`
     );
   const instance = await WebAssembly.instantiate(module, imports);
-  for (const [exported, item] of Object.entries(instance.exports))
-    if (exported.startsWith(EXPORT_PREFIX))
-      tracked.push({ item, cap: caps[Number(exported.split(":").at(-1))] });
+  for (const [index, cap] of caps.entries()) {
+    const item = instance.exports[`${EXPORT_PREFIX}memory:${index}`] ?? instance.exports[`${EXPORT_PREFIX}table:${index}`];
+    if (item instanceof WebAssembly.Memory || item instanceof WebAssembly.Table) tracked.push({ item, cap });
+  }
   return instance;
 }
 function memoryReport() {

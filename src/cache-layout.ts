@@ -11,7 +11,8 @@
 // - The Action makes a fresh root per run (`makeRunDir`, mkdtemp, 0700) and never reads an existing
 //   directory under RUNNER_TEMP, which earlier steps of the job can write. Only plugin bytes cross runs
 //   (the Actions cache, src/action/cache.ts): streamed into a fresh file in this root, capped and hashed
-//   on the way (`storeVerifiedPlugin`), and kept only if they match their sha256.
+//   on the way (`storeVerifiedPlugin`), and kept only if they match their sha256 (`stagePlugin`, the one
+//   way bytes become an entry, downloads included).
 // - The CLI's root is the user's own cache directory, trusted as the user's files are.
 // Plugin bytes are re-hashed on every cache hit wherever they come from (`readVerifiedPlugin`).
 import { createHash } from 'node:crypto'
@@ -69,24 +70,78 @@ export async function readVerifiedPlugin(
   return sha256Hex(bytes) === sha256 ? bytes : 'mismatch'
 }
 
+/** Why staging a plugin failed after its bytes were verified (rename into place, reading it back). */
+export class StageError extends Error {
+  override name = 'StageError'
+}
+
+export type Staged =
+  /** renamed into place; `bytes` when asked for */
+  | { outcome: 'stored'; bytes?: Uint8Array }
+  /** an entry for the same sha256 got there first and is kept; `bytes` (ours, verified) when asked for */
+  | { outcome: 'present'; bytes?: Uint8Array }
+  | { outcome: 'mismatch'; actual: string }
+  | { outcome: 'too-large' }
+
 /**
- * Writes plugin bytes from an untrusted stream (an Actions cache entry) into the entry for `sha256`
- * under `pluginsRoot`, if they match it: into a fresh file in a private directory beside the entries
- * (mkdtemp, then an exclusive create), hashed as they arrive, renamed into place only once verified.
- * Stops reading past `maxBytes`. Nothing is written anywhere else, whatever the bytes are.
+ * The one way plugin bytes become a cache entry. `sha256` is what they must match (any string: only a
+ * lowercase hex digest can). `fill` writes them to `dest`, a fresh path in a private
+ * directory beside the entries (mkdtemp), and returns their sha256 as it hashed them on the way (or
+ * 'too-large'); the directory is renamed into `wasms/<sha256>` only if that matches `sha256`, so a wrong
+ * or broken file never becomes an entry, and the bytes are hashed once. With `keepBytes` the verified file
+ * is read back (from the private directory, before the rename) and returned. A rename onto an existing
+ * entry is 'present' (the same content, stored by another download first); any other rename error is
+ * thrown (StageError), never reported as stored. The private directory is always removed.
+ */
+export async function stagePlugin(
+  pluginsRoot: string,
+  sha256: string,
+  purpose: 'download' | 'restore',
+  fill: (dest: string) => Promise<{ sha256: string } | 'too-large'>,
+  { keepBytes = false } = {},
+): Promise<Staged> {
+  const wasms = join(pluginsRoot, 'wasms')
+  await mkdir(wasms, { recursive: true })
+  const staging = await mkdtemp(join(wasms, `.${purpose}-`))
+  try {
+    const dest = join(staging, PLUGIN_FILE)
+    const filled = await fill(dest)
+    if (filled === 'too-large') return { outcome: 'too-large' }
+    if (filled.sha256 !== sha256) return { outcome: 'mismatch', actual: filled.sha256 }
+    // Only now: `sha256` may be anything a manifest says (an uppercase digest never matches).
+    const target = pluginEntryDir(pluginsRoot, sha256)
+    let bytes: Uint8Array | undefined
+    if (keepBytes)
+      bytes = await readWholeFile(dest, MAX_PLUGIN_BYTES).catch((error: unknown) => {
+        throw new StageError(`reading the verified plugin back failed: ${messageOf(error)}`)
+      })
+    try {
+      await rename(staging, target)
+      return { outcome: 'stored', bytes }
+    } catch (error) {
+      // Rename onto a non-empty directory fails: another run or step stored the same content first.
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return { outcome: 'present', bytes }
+      throw new StageError(`storing the plugin at ${target} failed: ${messageOf(error)}`)
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Stages plugin bytes from an untrusted stream (an Actions cache entry) as the entry for `sha256`: written
+ * to a fresh file (exclusive create, 0600), hashed as they arrive, reading stopped past `maxBytes`.
+ * Nothing is written anywhere else, whatever the bytes are.
  */
 export async function storeVerifiedPlugin(
   pluginsRoot: string,
   sha256: string,
   body: AsyncIterable<Uint8Array> & { destroy?(): void },
   maxBytes: number,
-): Promise<'stored' | 'mismatch' | 'too-large'> {
-  const target = pluginEntryDir(pluginsRoot, sha256)
-  const wasms = join(pluginsRoot, 'wasms')
-  await mkdir(wasms, { recursive: true })
-  const staging = await mkdtemp(join(wasms, '.restore-'))
-  try {
-    const file = await open(join(staging, PLUGIN_FILE), 'wx', 0o600)
+): Promise<Staged['outcome']> {
+  const staged = await stagePlugin(pluginsRoot, sha256, 'restore', async (dest) => {
+    const file = await open(dest, 'wx', 0o600)
     const hash = createHash('sha256')
     let size = 0
     try {
@@ -102,13 +157,14 @@ export async function storeVerifiedPlugin(
     } finally {
       await file.close()
     }
-    if (hash.digest('hex') !== sha256) return 'mismatch'
-    // A download of the same plugin may have got there first (rename onto a non-empty directory fails).
-    await rename(staging, target).catch(() => {})
-    return 'stored'
-  } finally {
-    await rm(staging, { recursive: true, force: true })
-  }
+    return { sha256: hash.digest('hex') }
+  })
+  return staged.outcome
+}
+
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | undefined)?.message
+  return typeof message === 'string' ? message : String(error)
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { loadIdentity, type LoadedIdentity } from './identity/index.js'
 import type { SyncOptions } from './options.js'
 import { untrustedRefusals } from './policy/untrusted.js'
-import { baselineChanges, pluginChangeRefusals } from './policy/baseline.js'
+import { checkPinned, compareWithBaseline, pluginChangeRefusals } from './policy/baseline.js'
 import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
 import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
@@ -93,6 +93,8 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
   let plan: SyncPlan
   /** Canister name → why it may not run (plugin-changes: refuse). */
   let refused = new Map<string, ErrorInfo>()
+  /** Path plugins' sha256 as compared with the baseline: what they must still be when they run. */
+  let pinned: Map<string, string> | undefined
   let identity: LoadedIdentity
   let connection: IcConnection
   try {
@@ -122,7 +124,9 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
       }
     }
     if (options.baselineDir) {
-      result.baselineChanges = await baselineChanges(project, plan, options.baselineDir)
+      const comparison = await compareWithBaseline(project, plan, options.baselineDir)
+      result.baselineChanges = comparison.changes
+      pinned = comparison.pinned
       if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
     }
     // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
@@ -171,6 +175,7 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
       canisterIds,
       used,
       refused: refused.get(canister.name),
+      pinned,
       review,
     }),
   )
@@ -191,6 +196,8 @@ interface CanisterContext {
   review: ReviewRows
   /** Set when plugin-changes: refuse stops this canister before anything of it runs. */
   refused?: ErrorInfo
+  /** From the baseline comparison: `pinKey(canister, step)` → the sha256 a path plugin must have. */
+  pinned?: ReadonlyMap<string, string>
 }
 
 /** The capability review's row of each plugin step (src/report/capabilities.ts), by reviewKey. */
@@ -308,6 +315,7 @@ async function runStep(
         onLine,
         context,
         context.review.get(reviewKey(canister.name, index + 1)),
+        index + 1,
       )
     }
     if (result.status !== 'failed') result.status = 'ok'
@@ -326,6 +334,7 @@ async function runPluginStep(
   onLine: (stream: 'stdout' | 'stderr', line: string) => void,
   context: CanisterContext,
   review: CapabilityRow | undefined,
+  stepNumber: number,
 ): Promise<void> {
   const { options, services } = context
   const caches = cacheLayout(services.cacheDir)
@@ -333,11 +342,14 @@ async function runPluginStep(
     source: step.source,
     sha256: step.sha256,
     canisterDir: canister.dir,
+    confineTo: options.untrusted ? options.projectDir : undefined,
     cacheDir: caches.plugins,
     download: services.download,
     onProgress: (line) => onLine('stdout', line),
     onWarning: (message) => services.observer.warning(`[${canister.name}] ${message}`),
   })
+  if ('path' in step.source)
+    checkPinned(context.pinned, canister.name, stepNumber, step.source.path, source.sha256)
   if ('url' in step.source) context.used.urlShas.add(source.sha256)
   if (review) recordComponent(review, source)
   const trace = boundedTrace()

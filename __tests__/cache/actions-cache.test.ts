@@ -47,9 +47,13 @@ async function drive(
   r: Runner,
   serviceEnv: Record<string, string>,
   steps: DriverStep[],
-  { enabled, maxBytes }: { enabled?: boolean; maxBytes?: number } = {},
+  {
+    enabled,
+    maxBytes,
+    restoreDeadlineMs,
+  }: { enabled?: boolean; maxBytes?: number; restoreDeadlineMs?: number } = {},
 ): Promise<DriverRun> {
-  const spec = { pluginCacheDir: r.pluginCacheDir, enabled, maxBytes, steps }
+  const spec = { pluginCacheDir: r.pluginCacheDir, enabled, maxBytes, restoreDeadlineMs, steps }
   const child = spawn(NODE24, [DRIVER, JSON.stringify(spec)], {
     // Built from scratch: a CI job running this suite has ACTIONS_* variables of its own.
     env: {
@@ -189,6 +193,52 @@ describe('Actions cache through our v2 client and a loopback cache service', () 
     expect(run.result.warnings).toEqual([
       `restored plugin cache entry ${pluginCacheKey(forged)} does not match its sha256; discarded it`,
     ])
+    expect(cached(r)).toEqual([])
+  })
+
+  test('a blob that trickles hits the restore deadline: a miss with a warning, nothing kept, the plugin downloads', async () => {
+    service.fault = 'none'
+    const r = runner()
+    const slow = Buffer.from('a plugin whose cache blob trickles, one byte every 100 ms')
+    const slowSha = sha256Hex(slow)
+    const slowUrl = http.route('/slow.wasm', { body: slow })
+    service.plant(pluginCacheKey(slowSha), pluginCacheVersion(slowSha), { trickle: slow })
+    const started = performance.now()
+    const run = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [slowSha] }], {
+      restoreDeadlineMs: 1500,
+    })
+    const ms = performance.now() - started
+    expect(outcomes(run, 0)).toEqual(['miss'])
+    expect(run.result.steps[0]![0]!.detail).toBe('the restore took longer than 2 s')
+    expect(run.result.warnings).toEqual([
+      `could not restore ${pluginCacheKey(slowSha)} from the Actions cache: the restore took longer than 2 s`,
+    ])
+    expect(ms).toBeLessThan(5_000) // the blob alone takes 5.6 s
+    expect(cached(r)).toEqual([])
+    // The run goes on: the plugin is downloaded from its URL.
+    const canisterDir = join(r.root, 'workspace')
+    await resolvePluginSource({
+      source: { url: slowUrl },
+      sha256: slowSha,
+      canisterDir,
+      cacheDir: r.pluginCacheDir,
+    })
+    expect(cached(r)).toEqual([slowSha])
+  })
+
+  test('a blob GET that redirects is not followed: a miss with a warning, nothing reaches the target', async () => {
+    service.fault = 'none'
+    const r = runner()
+    const moved = Buffer.from('a plugin whose cache blob redirects')
+    const movedSha = sha256Hex(moved)
+    const target = http.route('/redirect-target.wasm', { body: moved })
+    service.plant(pluginCacheKey(movedSha), pluginCacheVersion(movedSha), { redirect: target })
+    const run = await drive(r, service.env(), [{ op: 'restorePlugins', ids: [movedSha] }])
+    expect(outcomes(run, 0)).toEqual(['miss'])
+    expect(run.result.warnings).toEqual([
+      `could not restore ${pluginCacheKey(movedSha)} from the Actions cache: downloading the entry failed: HTTP 307, a redirect, which blob transfers do not follow`,
+    ])
+    expect(http.requests('/redirect-target.wasm')).toBe(0)
     expect(cached(r)).toEqual([])
   })
 

@@ -322,6 +322,59 @@ describe('compared with a baseline checkout', () => {
   }, 300_000)
 })
 
+describe('the baseline pins what it compared', () => {
+  test('a path plugin rewritten by an earlier script step is refused, naming the step and both sha256', async () => {
+    const evil = await callsPlugin({ calls: 3, method: 'counter' })
+    const manifest =
+      'canisters:\n' +
+      canisterYaml(
+        'rewritten',
+        '- type: script\n  command: cp plugins/evil.wasm plugins/p.wasm\n- type: plugin\n  path: plugins/p.wasm',
+      )
+    const project = writeProject(
+      replica,
+      manifest,
+      {},
+      { 'plugins/p.wasm': writeTemp(plugin), 'plugins/evil.wasm': writeTemp(evil) },
+    )
+    const base = writeProject(replica, manifest, {}, { 'plugins/p.wasm': writeTemp(plugin) })
+    const id = demoCanisterOn(replica, identity.principal)
+    writeIds(project.dir, 'e2e', { rewritten: id })
+    const counterCalls = () =>
+      replica.callLog().filter((c) => c.canisterId === id && c.method === 'counter').length
+    const before = counterCalls()
+    const run = await runAction(
+      NODE24,
+      ACTION,
+      {
+        'project-dir': project.dir,
+        environment: 'e2e',
+        'identity-pem': identity.pem,
+        cache: 'false',
+        'baseline-dir': base.dir,
+        'plugin-changes': 'refuse',
+      },
+      { GITHUB_WORKSPACE: project.dir },
+    )
+    expect(run.status).toBe(1)
+    expect(run.outputs.failed).toBe('rewritten')
+    const result = JSON.parse(run.outputs.result!) as SyncResult
+    // Unchanged against the baseline, so not refused up front: refused when the rewritten file is read.
+    expect(result.baselineChanges).toEqual([])
+    const step = result.canisters[0]!.steps[1]!
+    expect(step.status).toBe('failed')
+    expect(step.error).toMatchObject({
+      message:
+        "canister 'rewritten', sync step 2: the plugin file 'plugins/p.wasm' changed after it was compared with the baseline; it was not run",
+      causes: [
+        `sha256 when compared: ${pluginSha}`,
+        `sha256 now: ${createHash('sha256').update(evil).digest('hex')}`,
+      ],
+    })
+    expect(counterCalls()).toBe(before)
+  }, 300_000)
+})
+
 describe('the inputs are checked', () => {
   test.each([
     [{ untrusted: 'yes' }, "input 'untrusted': expected true or false, got 'yes'"],

@@ -9,6 +9,7 @@ export interface DriverSpec {
   pluginCacheDir: string
   enabled?: boolean
   maxBytes?: number
+  restoreDeadlineMs?: number
   steps: DriverStep[]
 }
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     pluginCacheDir: spec.pluginCacheDir,
     enabled: spec.enabled,
     maxBytes: spec.maxBytes,
+    restoreDeadlineMs: spec.restoreDeadlineMs,
     log: { info: (m) => infos.push(m), warning: (m) => warnings.push(m) },
   })
   const output: DriverOutput = {

@@ -15,7 +15,11 @@
 // The toolkit masks (::add-mask::) the `sig` value of signed URLs, so it must not be a common word.
 // `plant` stands in for any other writer of the cache scope (the toolkit with its tar archives, an
 // attacker): it commits an entry of any key, version and content, or one whose blob is a stream of
-// zeros of a given size (to test a reader's size cap without holding it in memory).
+// zeros of a given size (to test a reader's size cap without holding it in memory), one whose blob
+// trickles (a byte every 100 ms, to test a reader's total deadline), or one whose blob GET answers with a
+// redirect (to test that a reader does not follow it).
+//
+// Trickling is the one timer here; `stop` ends it.
 //
 // Twirp errors are JSON {code, msg} with the matching HTTP status. Deterministic: no timers, no randomness.
 // Clients retry Twirp 500/502/503/504 (ours 3 times over ~3 s; the toolkit 5 times over ~30 s);
@@ -47,6 +51,10 @@ export interface CacheEntry {
   archive?: Buffer
   /** Instead of `archive`: a blob of this many zero bytes, streamed. */
   zeros?: { size: number; declareLength: boolean }
+  /** Instead of `archive`: these bytes, one every 100 ms. */
+  trickle?: Buffer
+  /** Instead of a blob: a 307 to this URL. */
+  redirect?: string
   committed: boolean
 }
 
@@ -94,9 +102,15 @@ export class FakeCacheServer {
   }
 
   /** Commits an entry as another writer of the cache scope would: any key, version and content. */
-  plant(key: string, version: string, content: Buffer | { zeros: number; declareLength: boolean }): void {
+  plant(
+    key: string,
+    version: string,
+    content: Buffer | { zeros: number; declareLength: boolean } | { trickle: Buffer } | { redirect: string },
+  ): void {
     const entry: CacheEntry = { id: ++this.lastId, key, version, committed: true }
     if (Buffer.isBuffer(content)) entry.archive = content
+    else if ('trickle' in content) entry.trickle = content.trickle
+    else if ('redirect' in content) entry.redirect = content.redirect
     else entry.zeros = { size: content.zeros, declareLength: content.declareLength }
     this.entries.push(entry)
   }
@@ -173,8 +187,27 @@ export class FakeCacheServer {
         return
       }
       if (entry.zeros) return this.sendZeros(res, entry.zeros, call)
+      if (entry.trickle) return this.trickle(res, entry.trickle, call)
+      if (entry.redirect) return reply(call, 307, undefined, { location: entry.redirect })
     }
     return reply(call, 403)
+  }
+
+  /** Sends `bytes` one every 100 ms (with their length declared), stopping when the client goes away. */
+  private trickle(res: ServerResponse, bytes: Buffer, call: string) {
+    this.requests.push({ method: 'GET', call, status: 200 })
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length })
+    let sent = 0
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= bytes.length) {
+        clearInterval(timer)
+        if (!res.destroyed) res.end()
+        return
+      }
+      this.blobBytesSent++
+      res.write(bytes.subarray(sent, ++sent))
+    }, 100)
+    res.on('close', () => clearInterval(timer))
   }
 
   /** Streams zeros with backpressure, stopping when the client goes away. */

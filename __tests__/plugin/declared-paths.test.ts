@@ -4,11 +4,16 @@
 // bundled Action: e2e/secrets.test.ts; against icp-cli 1.5.0: the conformance corpus.)
 import { describe, expect, test } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { checkPath, prepareDeclaredPaths, readDeclaredFile } from '../../src/plugin/paths.js'
+import {
+  MAX_DECLARED_FILES_BYTES,
+  checkPath,
+  prepareDeclaredPaths,
+  readDeclaredFile,
+} from '../../src/plugin/paths.js'
 import type { InterfaceVersion, NamedPath } from '../../src/plugin/types.js'
 
 /** A project with a canister directory `app/`, a host directory outside it and the links under test. */
@@ -182,6 +187,39 @@ describe('files must be regular files, and the file the check saw', () => {
     renameSync(join(p.app, 'other.txt'), join(p.app, 'config.txt'))
     expect(refusal(() => readDeclaredFile(checked)).causes).toEqual([
       'the file changed while it was being checked',
+    ])
+  })
+})
+
+describe('a step’s declared files are capped in total (64 MiB), before anything is read', () => {
+  test('one 1 MiB file listed 65 times is refused, naming the sizes', () => {
+    const p = project()
+    writeFileSync(join(p.app, 'big.bin'), Buffer.alloc(1024 * 1024, 'a'))
+    const run = () => prepare(p, { files: [...Array(65).fill('big.bin'), 'config.txt'] })
+    expect(refusal(run)).toEqual({
+      message: `the step's declared files add up to ${65 * 1024 * 1024 + 4} bytes, more than the ${MAX_DECLARED_FILES_BYTES} bytes (64 MiB) a step may pass to its plugin; nothing was read`,
+      causes: [`largest: 'big.bin': 1048576 bytes × 65, 'config.txt': 4 bytes`],
+    })
+    // 64 listings fit.
+    expect(prepare(p, { files: Array(64).fill('big.bin') }).files).toHaveLength(64)
+  })
+
+  test('a (sparse) file larger than the cap is refused without being read', () => {
+    const p = project()
+    const path = join(p.app, 'huge.bin')
+    writeFileSync(path, '')
+    truncateSync(path, MAX_DECLARED_FILES_BYTES + 1)
+    expect(refusal(() => prepare(p, { files: ['huge.bin'] })).message).toMatch(
+      /^the step's declared files add up to 67108865 bytes, more than/,
+    )
+  })
+
+  test('a file that grew after the check is held to what is left of the budget', () => {
+    const p = project()
+    const checked = checkPath('config.txt', p.app, p.dir)
+    writeFileSync(join(p.app, 'config.txt'), 'grown to more than ten bytes')
+    expect(refusal(() => readDeclaredFile(checked, { left: 10 })).causes).toEqual([
+      'the file is 28 bytes, more than the 10 bytes left to read',
     ])
   })
 })

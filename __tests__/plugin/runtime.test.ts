@@ -384,6 +384,23 @@ describe('containment: what a hostile plugin cannot get around', () => {
     await expectHealthy()
   })
 
+  test('a core module exporting a reserved icp-sync:* name is refused before it runs, not a host error', async () => {
+    const wasm = await componentFromWat(`(component
+      ${TYPES_V1_IMPORT}
+      (core module $m (func (export "exec")) (func (export "icp-sync:memory:7")))
+      (core instance $i (instantiate $m))
+      ${execExport('$i')})`)
+    const error = errorOf(await runPlugin({ ...request(v1, project), component: wasm, dirs: [] }))
+    expect(error).toEqual({
+      kind: 'instantiate',
+      message: expect.stringMatching(/^failed to instantiate wasm component at /),
+      causes: [
+        "a core module exports 'icp-sync:memory:7'; export names starting with 'icp-sync:' are reserved for the host",
+      ],
+    })
+    await expectHealthy()
+  })
+
   test('a memory whose minimum is over the budget is refused before it runs', async () => {
     const wasm = await componentFromWat(`(component
       ${TYPES_V1_IMPORT}

@@ -3,7 +3,16 @@
 // for the Action).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -204,6 +213,41 @@ describe.each<[string, () => DownloadFn]>([
     expect(warnings[0]).toContain(`cached plugin ${entry} does not match its sha256`)
     expect(server.requests('/tampered.wasm')).toBe(2)
     expect(readFileSync(entry).equals(Buffer.from(PLUGIN))).toBe(true)
+  })
+})
+
+describe('path sources in untrusted mode (confineTo): checked again and read without following links', () => {
+  test('a plugin file that is a symlink is refused, though a plain read follows it', async () => {
+    const { canisterDir, cacheDir } = workDir()
+    writeFileSync(join(canisterDir, 'real.wasm'), PLUGIN)
+    symlinkSync('real.wasm', join(canisterDir, 'p.wasm'))
+    const plain = await resolvePluginSource({ source: { path: 'p.wasm' }, canisterDir, cacheDir })
+    expect(plain.sha256).toBe(SHA)
+    const error = await failure(
+      resolvePluginSource({ source: { path: 'p.wasm' }, canisterDir, cacheDir, confineTo: canisterDir }),
+    )
+    expect(error.message).toBe("failed to read wasm file at 'p.wasm'")
+    expect(error.causes).toEqual([
+      "plugin path 'p.wasm' resolves through a symlink ('p.wasm'); symlinks are not allowed in plugin paths",
+    ])
+  })
+
+  test('a FIFO is refused without blocking; a regular file inside the project is read', async () => {
+    const { canisterDir, cacheDir } = workDir()
+    execFileSync('mkfifo', [join(canisterDir, 'fifo.wasm')])
+    const error = await failure(
+      resolvePluginSource({ source: { path: 'fifo.wasm' }, canisterDir, cacheDir, confineTo: canisterDir }),
+    )
+    expect(error.causes).toEqual(['not a regular file'])
+    writeFileSync(join(canisterDir, 'p.wasm'), PLUGIN)
+    const ok = await resolvePluginSource({
+      source: { path: 'p.wasm' },
+      sha256: SHA,
+      canisterDir,
+      cacheDir,
+      confineTo: canisterDir,
+    })
+    expect(ok.sha256).toBe(SHA)
   })
 })
 

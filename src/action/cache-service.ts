@@ -18,6 +18,8 @@
 // report a call that ran out of attempts as `unhealthy` so the caller stops using the service. Like the
 // toolkit, a refused connection and 4xx answers are not retried (429 included). Blob transfers are not
 // retried: a failed restore is a miss, a failed save is tried again by a later run.
+// Blob transfers follow no redirect: the signed URL comes from the service and names the storage itself
+// (Azure answers it directly), and a redirect would send us, and what we upload, wherever it points.
 // The HTTP client is @actions/http-client, the toolkit's own: it honours the runner's proxy variables.
 import type { HttpClient, HttpClientResponse } from '@actions/http-client'
 import { Readable } from 'node:stream'
@@ -116,7 +118,7 @@ export class CacheServiceClient {
         allowRedirects: false,
       }),
       // Signed URLs carry their own credentials; the runtime token must never reach blob storage.
-      new HttpClient(USER_AGENT, [], options),
+      new HttpClient(USER_AGENT, [], { ...options, allowRedirects: false }),
     )
   }
 
@@ -145,7 +147,7 @@ export class CacheServiceClient {
     const declared = Number(response.message.headers['content-length'] ?? Number.NaN)
     if (status !== 200) {
       response.message.destroy()
-      throw new CacheServiceError(`downloading the entry failed: HTTP ${status}`)
+      throw new CacheServiceError(`downloading the entry failed: ${statusText(status)}`)
     }
     if (declared > maxBytes) {
       response.message.destroy()
@@ -179,7 +181,7 @@ export class CacheServiceClient {
     await drain(response)
     const status = response.message.statusCode ?? 0
     if (status !== 201 && status !== 200)
-      throw new CacheServiceError(`uploading the entry failed: HTTP ${status}`)
+      throw new CacheServiceError(`uploading the entry failed: ${statusText(status)}`)
     const finalized = await this.call('FinalizeCacheEntryUpload', {
       key,
       version,
@@ -245,6 +247,13 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A blob answer's status for a warning; a redirect says it was not followed. */
+function statusText(status: number): string {
+  return status >= 300 && status < 400
+    ? `HTTP ${status}, a redirect, which blob transfers do not follow`
+    : `HTTP ${status}`
 }
 
 async function drain(response: HttpClientResponse): Promise<void> {

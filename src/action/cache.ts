@@ -23,7 +23,11 @@
 // Calls here run concurrently. A call that exhausts its retries on 5xx answers (~3 s) marks the service
 // unhealthy, and no further call is made in this run: the cost of a failing service is paid once, not
 // per entry and again when saving. A refused connection fails at once and is not retried.
+// Each restore has a total deadline (5 minutes: lookup, download and verification together) on top of the
+// client's 30 s of silence per socket, so a blob that trickles a byte now and then cannot hold the run:
+// past it, the entry is a miss with a warning and the plugin is downloaded from its URL.
 import * as core from '@actions/core'
+import { Readable } from 'node:stream'
 
 import {
   CACHEABLE_SHA256,
@@ -77,7 +81,12 @@ export interface ActionsCacheOptions {
   env?: NodeJS.ProcessEnv
   /** Default: MAX_CACHED_PLUGIN_BYTES. */
   maxBytes?: number
+  /** Total time for one restore. Default: RESTORE_DEADLINE_MS. */
+  restoreDeadlineMs?: number
 }
+
+/** How long one restore may take in all: 5 minutes. */
+export const RESTORE_DEADLINE_MS = 5 * 60 * 1000
 
 /** The largest plugin kept in or taken from the Actions cache: 256 MiB. */
 export const MAX_CACHED_PLUGIN_BYTES = 256 * 1024 * 1024
@@ -161,10 +170,11 @@ export class ActionsCache {
       ms: Math.round(performance.now() - started),
       ...(detail === undefined ? {} : { detail }),
     })
+    const deadline = new Deadline(this.options.restoreDeadlineMs ?? RESTORE_DEADLINE_MS)
     try {
-      const url = await this.client!.lookup(key, pluginCacheVersion(sha256))
+      const url = await deadline.race(this.client!.lookup(key, pluginCacheVersion(sha256)))
       if (!url) return result('miss')
-      const body = await this.client!.download(url, this.maxBytes)
+      const body = deadline.watch(await deadline.race(this.client!.download(url, this.maxBytes)))
       const stored = await storeVerifiedPlugin(this.options.pluginCacheDir, sha256, body, this.maxBytes)
       if (stored === 'mismatch') {
         this.log.warning(`restored plugin cache entry ${key} does not match its sha256; discarded it`)
@@ -181,6 +191,8 @@ export class ActionsCache {
       this.failed(error)
       this.log.warning(`could not restore ${key} from the Actions cache: ${messageOf(error)}`)
       return result('miss', messageOf(error))
+    } finally {
+      deadline.clear()
     }
   }
 
@@ -213,6 +225,46 @@ export class ActionsCache {
     if (this.unhealthy || !(error instanceof CacheServiceError && error.unhealthy)) return
     this.unhealthy = `the Actions cache service looks unhealthy (${error.message})`
     this.log.warning(`${this.unhealthy}; not using it for the rest of this run`)
+  }
+}
+
+/** One restore's total deadline: races the client's promises and destroys the body stream when it passes. */
+class Deadline {
+  private readonly expired: Promise<never>
+  private timer?: NodeJS.Timeout
+  private readonly onExpiry = new Set<(error: Error) => void>()
+
+  constructor(ms: number) {
+    this.expired = new Promise<never>((_, reject) => {
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        const error = new CacheServiceError(`the restore took longer than ${Math.round(ms / 1000)} s`)
+        for (const act of this.onExpiry) act(error)
+        reject(error)
+      }, ms)
+    })
+    this.expired.catch(() => {})
+  }
+
+  /** `promise`, or the deadline's error if it passes first; a stream that arrives late is destroyed. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    promise
+      .then((value) => {
+        if (this.timer === undefined && value instanceof Readable) value.destroy()
+      })
+      .catch(() => {})
+    return Promise.race([promise, this.expired])
+  }
+
+  /** Ends `body` with the deadline's error when it passes. */
+  watch<T extends Readable>(body: T): T {
+    this.onExpiry.add((error) => body.destroy(error))
+    return body
+  }
+
+  clear(): void {
+    clearTimeout(this.timer)
+    this.onExpiry.clear()
   }
 }
 

@@ -5,7 +5,13 @@ import { join } from 'node:path'
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads'
 
 import { LineCapture, MAX_PLUGIN_OUTPUT } from './output.js'
-import { MemoryLimitError, allot, applyBudget, readModuleLayout } from './memory-budget.js'
+import {
+  CoreModuleFormatError,
+  MemoryLimitError,
+  allot,
+  applyBudget,
+  readModuleLayout,
+} from './memory-budget.js'
 import {
   DROPPED_INDEX,
   SHARED_BYTES,
@@ -168,9 +174,24 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
     budgeted = await compileCoreModules(req.plugin, req.limits.memoryMb)
   } catch (error) {
     void worker.terminate()
-    if (!(error instanceof MemoryLimitError)) throw error
-    const end: RunEnd = { kind: 'memory-limit', message: error.message }
-    return { end, capture, calls: 0, instantiateMs: 0, execMs: 0, computeMs: 0, callMs: 0 }
+    const refused = (end: RunEnd): WorkerRunResult => ({
+      end,
+      capture,
+      calls: 0,
+      instantiateMs: 0,
+      execMs: 0,
+      computeMs: 0,
+      callMs: 0,
+    })
+    if (error instanceof MemoryLimitError) return refused({ kind: 'memory-limit', message: error.message })
+    // A core module we cannot budget (or one exporting our reserved names) is the plugin's fault.
+    if (error instanceof CoreModuleFormatError)
+      return refused({
+        kind: 'outcome',
+        outcome: { kind: 'instantiate', message: error.message },
+        memory: { usedBytes: 0, nearLimit: false },
+      })
+    throw error
   }
   const shared = new SharedArrayBuffer(SHARED_BYTES)
   const state = new Int32Array(shared, 0, 1)

@@ -98,6 +98,17 @@ export function readModuleLayout(bytes: Uint8Array): ModuleLayout {
     } else if (id === 5) {
       for (let n = r.u32(), i = 0; i < n; i++)
         defined.push({ kind: 'memory', index: importedMemories + i, limits: readLimits(r), unit: WASM_PAGE })
+    } else if (id === 7) {
+      // The reserved names are how the worker finds what to count: a module may not export them itself.
+      for (let n = r.u32(); n > 0; n--) {
+        const name = r.text()
+        if (name.startsWith(EXPORT_PREFIX))
+          throw new CoreModuleFormatError(
+            `a core module exports '${name.length > 80 ? `${name.slice(0, 80)}…` : name}'; export names starting with '${EXPORT_PREFIX}' are reserved for the host`,
+          )
+        r.byte()
+        r.u32()
+      }
     }
     r.pos = end
   }
@@ -289,5 +300,12 @@ class Reader {
   name(): void {
     const length = this.u32()
     this.pos += length
+  }
+  text(): string {
+    const length = this.u32()
+    if (this.pos + length > this.bytes.length) throw new CoreModuleFormatError('unexpected end of module')
+    const text = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + length))
+    this.pos += length
+    return text
   }
 }

@@ -19,7 +19,7 @@ import {
   fstatSync,
   lstatSync,
   openSync,
-  readFileSync,
+  readSync,
   realpathSync,
   statSync,
 } from 'node:fs'
@@ -68,6 +68,7 @@ export function prepareDeclaredPaths(req: {
     prepared.preopens.push({ guest: dir.path, host: openDir(checked) })
     prepared.dirs.push(dir)
   }
+  const toRead: Array<{ file: NamedPath; checked: CheckedPath }> = []
   for (const file of req.files) {
     const checked = checkPath(file.path, req.canisterDir, req.projectDir)
     // 0.2.0 lists directories under `files:` too; what is on disk decides.
@@ -76,9 +77,40 @@ export function prepareDeclaredPaths(req: {
       prepared.dirs.push(file)
       continue
     }
-    prepared.files.push({ key: file.key, name: file.path, content: readDeclaredFile(checked) })
+    toRead.push({ file, checked })
   }
+  // Every file is read whole into this process and passed inline: their sizes are added up before any
+  // is read, and each read is held to what is left (a file that grew since the check is refused).
+  const budget = { left: MAX_DECLARED_FILES_BYTES }
+  checkFilesBudget(toRead.map(({ checked }) => checked))
+  for (const { file, checked } of toRead)
+    prepared.files.push({ key: file.key, name: file.path, content: readDeclaredFile(checked, budget) })
   return prepared
+}
+
+/** What one step's declared files may add up to (each listing counted): 64 MiB. icp-cli sets no limit. */
+export const MAX_DECLARED_FILES_BYTES = 64 * 1024 * 1024
+
+function checkFilesBudget(files: CheckedPath[]): void {
+  const regular = files.filter((checked) => checked.stats?.isFile())
+  const total = regular.reduce((sum, checked) => sum + checked.stats!.size, 0)
+  if (total <= MAX_DECLARED_FILES_BYTES) return
+  // The largest first, each path once with how often it is listed.
+  const listed = new Map<string, { size: number; times: number }>()
+  for (const checked of regular) {
+    const entry = listed.get(checked.declared) ?? { size: checked.stats!.size, times: 0 }
+    entry.times++
+    listed.set(checked.declared, entry)
+  }
+  const largest = [...listed]
+    .sort(([, a], [, b]) => b.size * b.times - a.size * a.times)
+    .slice(0, 5)
+    .map(([path, { size, times }]) => `'${path}': ${size} bytes${times > 1 ? ` × ${times}` : ''}`)
+  throw new DeclaredPathError(
+    'path',
+    `the step's declared files add up to ${total} bytes, more than the ${MAX_DECLARED_FILES_BYTES} bytes (64 MiB) a step may pass to its plugin; nothing was read`,
+    [`largest: ${largest.join(', ')}${listed.size > 5 ? `, and ${listed.size - 5} more` : ''}`],
+  )
 }
 
 function checkForm(version: InterfaceVersion, plugin: string, dirs: NamedPath[], files: NamedPath[]): void {
@@ -192,37 +224,69 @@ function openDir(checked: CheckedPath): string {
 }
 
 /**
- * Reads a checked file: opened without following a final link and without blocking, then it must be a
- * regular file and the same file (device, inode) the check saw, or the read is refused.
+ * Reads a checked declared file as UTF-8 (see readCheckedFile), counting its bytes against `budget` when
+ * one is given.
  */
-export function readDeclaredFile(checked: CheckedPath): string {
+export function readDeclaredFile(checked: CheckedPath, budget?: { left: number }): string {
   const failed = (cause: string) =>
     new DeclaredPathError('path', `failed to read plugin input file at ${checked.host}`, [cause])
-  if (!checked.stats) throw failed(osErrorText(checked.missing))
-  let fd: number
-  try {
-    fd = openSync(checked.host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-  } catch (error) {
-    throw failed(osErrorText(error))
-  }
   let bytes: Buffer
   try {
-    const opened = fstatSync(fd)
-    if (opened.isDirectory()) throw failed('Is a directory (os error 21)')
-    if (!opened.isFile()) throw failed('not a regular file')
-    if (opened.dev !== checked.stats.dev || opened.ino !== checked.stats.ino)
-      throw failed('the file changed while it was being checked')
-    bytes = readFileSync(fd)
+    bytes = readCheckedFile(checked, budget?.left ?? MAX_DECLARED_FILES_BYTES)
   } catch (error) {
-    if (error instanceof DeclaredPathError) throw error
-    throw failed(osErrorText(error))
-  } finally {
-    closeSync(fd)
+    throw failed(error instanceof CheckedReadError ? error.message : osErrorText(error))
   }
+  if (budget) budget.left -= bytes.byteLength
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
     throw failed('stream did not contain valid UTF-8')
+  }
+}
+
+/** Why readCheckedFile refused a file, in a caller's "caused by" words. */
+export class CheckedReadError extends Error {
+  override name = 'CheckedReadError'
+}
+
+/**
+ * The bytes of a checked file: opened without following a final link and without blocking, then it must
+ * be a regular file, the same file (device, inode) the check saw, and at most `maxBytes` long (by fstat,
+ * before any read; a file that grows while it is read is refused too). Throws CheckedReadError.
+ */
+export function readCheckedFile(checked: CheckedPath, maxBytes: number): Buffer {
+  if (!checked.stats) throw new CheckedReadError(osErrorText(checked.missing))
+  let fd: number
+  try {
+    fd = openSync(checked.host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (error) {
+    throw new CheckedReadError(osErrorText(error))
+  }
+  try {
+    const opened = fstatSync(fd)
+    if (opened.isDirectory()) throw new CheckedReadError('Is a directory (os error 21)')
+    if (!opened.isFile()) throw new CheckedReadError('not a regular file')
+    if (opened.dev !== checked.stats.dev || opened.ino !== checked.stats.ino)
+      throw new CheckedReadError('the file changed while it was being checked')
+    if (opened.size > maxBytes)
+      throw new CheckedReadError(
+        `the file is ${opened.size} bytes, more than the ${maxBytes} bytes left to read`,
+      )
+    const bytes = Buffer.allocUnsafe(opened.size)
+    let filled = 0
+    while (filled < bytes.length) {
+      const read = readSync(fd, bytes, filled, bytes.length - filled, filled)
+      if (read === 0) break
+      filled += read
+    }
+    if (readSync(fd, Buffer.allocUnsafe(1), 0, 1, filled) !== 0)
+      throw new CheckedReadError('the file grew while it was being read')
+    return bytes.subarray(0, filled)
+  } catch (error) {
+    if (error instanceof CheckedReadError) throw error
+    throw new CheckedReadError(osErrorText(error))
+  } finally {
+    closeSync(fd)
   }
 }
 

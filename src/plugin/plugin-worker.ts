@@ -84,9 +84,14 @@ async function instantiateCore(module: WebAssembly.Module, imports?: WebAssembly
       `${memoryLimitText(data.memoryMb)}: core module ${name} is instantiated again and its memories do not fit`,
     )
   const instance = await WebAssembly.instantiate(module, imports)
-  for (const [exported, item] of Object.entries(instance.exports))
-    if (exported.startsWith(EXPORT_PREFIX))
-      tracked.push({ item: item as WebAssembly.Memory, cap: caps[Number(exported.split(':').at(-1))]! })
+  // Only our own exports (memory-budget.ts refuses a module exporting a reserved name); the checks keep
+  // the report from ever failing on anything else.
+  for (const [index, cap] of caps.entries()) {
+    const item =
+      instance.exports[`${EXPORT_PREFIX}memory:${index}`] ??
+      instance.exports[`${EXPORT_PREFIX}table:${index}`]
+    if (item instanceof WebAssembly.Memory || item instanceof WebAssembly.Table) tracked.push({ item, cap })
+  }
   return instance
 }
 

@@ -7,7 +7,7 @@
 //   Actions cache, a shared runner disk) can be tampered with; a bad entry is discarded and downloaded again.
 // - A URL that is not http(s) is refused before the cache is consulted, so a manifest never works only
 //   because an old cache happens to hold its sha256.
-import { mkdtemp, rename, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import {
@@ -21,11 +21,14 @@ import {
 import {
   CACHEABLE_SHA256,
   PLUGIN_FILE,
+  StageError,
+  type Staged,
   pluginEntryDir,
   readVerifiedPlugin,
   sha256Hex,
+  stagePlugin,
 } from '../cache-layout.js'
-import { ensureDir } from '../util/make-dir.js'
+import { checkPath, readCheckedFile } from './paths.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 export type { DownloadFn } from './download.js'
@@ -38,6 +41,12 @@ export interface ResolvePluginSourceRequest {
   sha256?: string
   /** Base for `path` sources. */
   canisterDir: string
+  /**
+   * Untrusted mode: the project directory a `path` plugin must be inside. The path is checked by the
+   * rules of declared files (src/plugin/paths.ts) and read without following a link, as the very file
+   * checked; otherwise it is read as icp reads it (links followed).
+   */
+  confineTo?: string
   /** Root of the content-addressed plugin cache (`wasms/<sha256>/module.wasm` under it). */
   cacheDir: string
   /** Defaults to a fetch-based download with retries (src/plugin/download.ts). */
@@ -86,7 +95,10 @@ async function readPathSource(
   progress(`Reading wasm: ${location}`)
   let bytes: Uint8Array
   try {
-    bytes = await readWholeFile(location, MAX_PLUGIN_BYTES)
+    bytes =
+      req.confineTo === undefined
+        ? await readWholeFile(location, MAX_PLUGIN_BYTES)
+        : readConfined(manifestPath, req.canisterDir, req.confineTo)
   } catch (error) {
     throw new PluginSourceError(`failed to read wasm file at '${manifestPath}'`, [osErrorText(error)])
   }
@@ -96,6 +108,12 @@ async function readPathSource(
     checkSha256(req.sha256, sha256)
   }
   return { bytes, sha256, location, cacheHit: false }
+}
+
+/** Untrusted mode's read: checked again now (no link anywhere, inside the project), then no-follow. */
+function readConfined(manifestPath: string, canisterDir: string, projectDir: string): Buffer {
+  const checked = checkPath(manifestPath, canisterDir, projectDir)
+  return readCheckedFile(checked, MAX_PLUGIN_BYTES)
 }
 
 async function resolveUrlSource(
@@ -127,46 +145,39 @@ async function resolveUrlSource(
   }
 
   progress(`Fetching wasm: ${url}`)
-  const wasmsDir = join(req.cacheDir, 'wasms')
-  ensureDir(wasmsDir)
-  // Download into a private directory beside the entries and rename it into place only once verified,
-  // so a wrong or broken download never becomes a cache entry.
-  const staging = await mkdtemp(join(wasmsDir, '.download-'))
-  try {
-    const dest = join(staging, PLUGIN_FILE)
-    const download = req.download ?? createFetchDownload()
+  const download = req.download ?? createFetchDownload()
+  let staged: Staged
+  const fill = async (dest: string): Promise<{ sha256: string }> => {
     let streamed: { sha256: string } | void
     try {
       streamed = await download(parsed.href, dest)
     } catch (error) {
       throw downloadFailure(error, parsed.href)
     }
-    // Hashed while it streamed: a wrong file is refused before it is read back.
-    if (streamed) {
-      progress('Verifying checksum')
-      checkSha256(expected, streamed.sha256)
-    }
-    let bytes: Uint8Array
+    progress('Verifying checksum')
+    // Hashed while it streamed; a download function that does not hash is hashed here, once.
+    if (streamed) return { sha256: streamed.sha256 }
     try {
-      bytes = await readWholeFile(dest, MAX_PLUGIN_BYTES)
+      return { sha256: sha256Hex(await readWholeFile(dest, MAX_PLUGIN_BYTES)) }
     } catch (error) {
       throw new PluginSourceError('failed to read http response', [errorText(error)])
     }
-    if (!streamed) progress('Verifying checksum')
-    const sha256 = sha256Hex(bytes)
-    checkSha256(expected, sha256)
-    const target = entryDir ?? pluginEntryDir(req.cacheDir, sha256)
-    try {
-      await rename(staging, target)
-    } catch (error) {
-      // Another run stored the same content first (rename onto a non-empty directory fails); keep theirs.
-      const code = (error as NodeJS.ErrnoException).code
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST')
-        throw new PluginSourceError('failed to cache wasm file', [errorText(error)])
-    }
-    return { bytes, sha256, location: join(target, PLUGIN_FILE), cacheHit: false }
-  } finally {
-    await rm(staging, { recursive: true, force: true })
+  }
+  try {
+    // Into a private directory beside the entries, renamed into place only once verified.
+    staged = await stagePlugin(req.cacheDir, expected, 'download', fill, { keepBytes: true })
+  } catch (error) {
+    if (error instanceof StageError) throw new PluginSourceError('failed to cache wasm file', [error.message])
+    throw error
+  }
+  if (staged.outcome === 'mismatch') checkSha256(expected, staged.actual)
+  if (staged.outcome !== 'stored' && staged.outcome !== 'present')
+    throw new PluginSourceError('failed to read http response', ['the download is larger than allowed'])
+  return {
+    bytes: staged.bytes!,
+    sha256: expected,
+    location: join(pluginEntryDir(req.cacheDir, expected), PLUGIN_FILE),
+    cacheHit: false,
   }
 }
 

@@ -5,6 +5,10 @@
 // `plugin-changes: refuse` a changed plugin step is refused: its canister does not run at all (no canister
 // call), the others run. Recipes are not rendered on either side (never fetched), so steps a recipe adds
 // are not compared.
+//
+// The comparison pins what it saw: a path plugin's sha256 as compared becomes the step's expected sha256
+// for the run, so a file rewritten afterwards (by a script step before the plugin step, say) is refused
+// rather than run unchecked (`pinnedSha256`, checked in src/sync.ts).
 import { resolve } from 'node:path'
 
 import { sha256Hex } from '../cache-layout.js'
@@ -33,11 +37,30 @@ interface Fingerprint {
   grants: Record<'dirs' | 'files' | 'canisters', string[]>
 }
 
+export interface BaselineComparison {
+  changes: StepChange[]
+  /** `pinKey(canister, step)` → the sha256 a path plugin step had when compared (readable ones only). */
+  pinned: Map<string, string>
+}
+
+export function pinKey(canister: string, step: number): string {
+  return `${canister}\u0000${step}`
+}
+
+/** The changes against the baseline (see compareWithBaseline). */
 export async function baselineChanges(
   project: Project,
   plan: SyncPlan,
   baselineDir: string,
 ): Promise<StepChange[]> {
+  return (await compareWithBaseline(project, plan, baselineDir)).changes
+}
+
+export async function compareWithBaseline(
+  project: Project,
+  plan: SyncPlan,
+  baselineDir: string,
+): Promise<BaselineComparison> {
   let baseline: Project
   try {
     baseline = await loadProject(resolve(baselineDir), { leaveRecipes: true })
@@ -45,6 +68,7 @@ export async function baselineChanges(
     throw new OptionError('baseline-dir', `cannot read the baseline project: ${(error as Error).message}`)
   }
   const changes: StepChange[] = []
+  const pinned = new Map<string, string>()
   for (const canister of plan.canisters) {
     const before = baseline.canisters.find((c) => c.name === canister.name)
     const count = Math.max(canister.steps.length, before?.sync.length ?? 0)
@@ -52,6 +76,9 @@ export async function baselineChanges(
       const now = canister.steps[index]
       const then = before?.sync[index]
       const step = index + 1
+      const current = now ? await fingerprint(now, canister.dir) : undefined
+      if (now?.kind === 'plugin' && 'path' in now.source && current?.sha256 !== UNREADABLE)
+        pinned.set(pinKey(canister.name, step), current!.sha256!)
       if (now && !then) {
         changes.push({
           canister: canister.name,
@@ -66,10 +93,7 @@ export async function baselineChanges(
         changes.push({ canister: canister.name, step, kind: then.kind, changes: ['removed step'] })
         continue
       }
-      const differences = compare(
-        await fingerprint(then!, before!.dir),
-        await fingerprint(now!, canister.dir),
-      )
+      const differences = compare(await fingerprint(then!, before!.dir), current!)
       if (differences.length > 0)
         changes.push({
           canister: canister.name,
@@ -80,7 +104,32 @@ export async function baselineChanges(
         })
     }
   }
-  return changes
+  return { changes, pinned }
+}
+
+/** A path plugin whose bytes at run time are not the ones the baseline comparison saw. */
+export class PinnedPluginChanged extends Error {
+  override name = 'PinnedPluginChanged'
+  readonly causes: string[]
+  constructor(canister: string, step: number, path: string, compared: string, actual: string) {
+    super(
+      `canister '${canister}', sync step ${step}: the plugin file '${path}' changed after it was compared with the baseline; it was not run`,
+    )
+    this.causes = [`sha256 when compared: ${compared}`, `sha256 now: ${actual}`]
+  }
+}
+
+/** Throws PinnedPluginChanged when a pinned path plugin's bytes differ from what was compared. */
+export function checkPinned(
+  pinned: ReadonlyMap<string, string> | undefined,
+  canister: string,
+  step: number,
+  path: string,
+  actual: string,
+): void {
+  const compared = pinned?.get(pinKey(canister, step))
+  if (compared !== undefined && compared !== actual)
+    throw new PinnedPluginChanged(canister, step, path, compared, actual)
 }
 
 /** plugin-changes: refuse — canister name → its refusal (the first changed plugin step, at its line). */
