@@ -55,6 +55,7 @@ export interface OptionRow<K extends keyof SyncOptions = keyof SyncOptions> {
   default: string
   /** What action.yml declares when that is an expression the runner fills in. */
   actionDefault?: string
+  /** The CLI's default where it differs (a terminal has no job summary; icp's project search). */
   cliDefault?: string
   /** How `--help` words the default when `default` alone does not say it. */
   helpDefault?: string
@@ -347,7 +348,7 @@ function pick(
 }
 
 /** What an edge calls an option in its errors: the input, or the first flag. */
-export function optionName(edge: Edge, key: keyof SyncOptions): string {
+function optionName(edge: Edge, key: keyof SyncOptions): string {
   const option = OPTION_TABLE.find((candidate) => candidate.key === key)!
   return edge === 'cli' && option.flags ? option.flags[0]! : option.input
 }
