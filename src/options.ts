@@ -2,8 +2,8 @@ import { Principal } from '@icp-sdk/core/principal'
 
 import { parseIdsInput } from './project/ids.js'
 
-// What one sync run is asked to do. The Action (action/inputs.ts) and the CLI (cli.ts) each build this
-// from their own edge; everything after that is shared.
+// What one sync run is asked to do, and the parsers of its options. Both edges build SyncOptions by a
+// loop over one option table (option-table.ts): the Action from its inputs, the CLI from its flags.
 
 export interface SyncOptions {
   /** Absolute path of the directory that holds icp.yaml. */
@@ -43,22 +43,9 @@ export interface SyncOptions {
   baselineDir?: string
   /** `refuse`: a plugin step that changed against the baseline is refused (its canister does not run). */
   pluginChanges?: 'allow' | 'refuse'
+  /** Token for downloads from GitHub (the Action's `github-token`, the CLI's GITHUB_TOKEN). A secret. */
+  githubToken?: string
 }
-
-export const COMPUTE_LIMIT_ENV = 'ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS'
-export const DEFAULT_COMPUTE_LIMIT_SECONDS = 60
-
-/**
- * Bounds of `memory-limit-mb` / `--memory-limit-mb`, declared once for the inputs, the flag, their
- * help and the docs. 4096 MiB is all a 32-bit wasm memory can address; below 16 MiB not even a small
- * plugin starts (a componentize-js plugin needs ~40 MiB).
- */
-export const MEMORY_LIMIT_MB = { min: 16, max: 4096, default: 2048 } as const
-export const MEMORY_LIMIT_TEXT = `a whole number of MiB from ${MEMORY_LIMIT_MB.min} to ${MEMORY_LIMIT_MB.max}`
-
-/** Bounds of `timeout-seconds` / `--timeout-seconds` (wall clock per plugin step). */
-export const TIMEOUT_SECONDS = { min: 1, max: 21_600, default: 600 } as const
-export const TIMEOUT_TEXT = `a whole number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}`
 
 /** Thrown for a bad input or flag; `input` names it so the user knows what to fix. */
 export class OptionError extends Error {
@@ -71,39 +58,66 @@ export class OptionError extends Error {
   }
 }
 
-/**
- * The compute limit: the flag or input when given, else ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS by icp-cli's
- * rule (trimmed, an integer >= 1, its error text; icp-cli-compat.md §4.5), else 60 seconds.
- */
-export function computeLimitOption(input: string, raw: string | undefined, env: NodeJS.ProcessEnv): number {
-  if (raw !== undefined && raw !== '') {
-    const value = parsePositiveInt(raw)
-    if (value === undefined) throw new OptionError(input, 'expected a positive integer number of seconds')
-    return value
-  }
-  const fromEnv = env[COMPUTE_LIMIT_ENV]
-  if (fromEnv === undefined) return DEFAULT_COMPUTE_LIMIT_SECONDS
-  const value = parsePositiveInt(fromEnv)
-  if (value === undefined)
-    throw new OptionError(
-      COMPUTE_LIMIT_ENV,
-      `invalid ${COMPUTE_LIMIT_ENV} value '${fromEnv}': expected a positive integer number of seconds`,
-    )
+// The parsers of the option table (src/option-table.ts). Each gets the raw text and the name the user
+// gave it under (input, flag or variable), so its errors read the same on both edges but for that name.
+
+/** Inclusive bounds of a whole-number option, declared in the option table. */
+export interface Bounds {
+  min: number
+  max: number
+}
+
+/** A whole number within `bounds`; `unit` words the error ("a whole number of seconds from 1 to 600"). */
+export function wholeNumber(raw: string, name: string, bounds: Bounds, unit?: string): number {
+  const value = parsePositiveInt(raw, bounds.max)
+  if (value === undefined || value < bounds.min)
+    throw new OptionError(name, `expected ${wholeNumberText(bounds, unit)}, got '${raw}'`)
   return value
 }
 
-/** A whole number within `bounds`; `fallback` when not given; an OptionError naming `input` otherwise. */
-export function boundedIntOption(
-  input: string,
-  raw: string | undefined,
-  bounds: { min: number; max: number; default: number },
-  expected: string,
-): number {
-  if (raw === undefined || raw === '') return bounds.default
-  const value = parsePositiveInt(raw, bounds.max)
-  if (value === undefined || value < bounds.min)
-    throw new OptionError(input, `expected ${expected}, got '${raw}'`)
-  return value
+export function wholeNumberText(bounds: Bounds, unit?: string): string {
+  return `a whole number${unit ? ` of ${unit}` : ''} from ${bounds.min} to ${bounds.max}`
+}
+
+/**
+ * The compute limit in seconds: icp-cli's rule for ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS (trimmed, an
+ * integer >= 1, its error text; icp-cli-compat.md §4.5), the same for the input and flag; `fallback`
+ * when nothing is given.
+ */
+export function computeSeconds(raw: string, name: string, fromEnv: boolean, fallback: number): number {
+  if (raw === '' && !fromEnv) return fallback
+  const value = parsePositiveInt(raw)
+  if (value !== undefined) return value
+  const expected = 'expected a positive integer number of seconds'
+  throw new OptionError(name, fromEnv ? `invalid ${name} value '${raw}': ${expected}` : expected)
+}
+
+/** true/false as YAML 1.2's core schema spells them (what @actions/core's getBooleanInput accepts). */
+export function booleanOption(raw: string, name: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(raw)) return true
+  if (['false', 'False', 'FALSE'].includes(raw)) return false
+  throw new OptionError(name, `expected true or false, got '${raw}'`)
+}
+
+/** One of a few words. */
+export function choiceOption<T extends string>(raw: string, name: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T
+  const words = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`
+  throw new OptionError(name, `expected ${words}, got '${raw}'`)
+}
+
+/** Trimmed text that must not be blank (an environment name). */
+export function nonEmptyOption(raw: string, name: string): string {
+  if (!raw.trim()) throw new OptionError(name, 'must not be empty')
+  return raw.trim()
+}
+
+/** `i/n`, this job's share of the canisters; undefined when not given. */
+export function shardOption(raw: string, name: string): SyncOptions['shard'] {
+  if (raw === '') return undefined
+  const shard = parseShard(raw)
+  if (!shard) throw new OptionError(name, `expected 'i/n' with 1 <= i <= n (e.g. 2/4), got '${raw}'`)
+  return shard
 }
 
 /** Names separated by commas and/or newlines, blanks dropped. */
@@ -136,8 +150,8 @@ export function canisterIdMap(raw: string, input: string): Record<string, string
 }
 
 /** An http(s) URL (the network-url input and flag); undefined when not given. */
-export function urlOption(input: string, raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined
+export function urlOption(raw: string, input: string): string | undefined {
+  if (raw === '') return undefined
   let url: URL
   try {
     url = new URL(raw)
@@ -150,8 +164,8 @@ export function urlOption(input: string, raw: string | undefined): string | unde
 }
 
 /** A principal in text form, checked (checksum included) so a typo fails before any canister runs. */
-export function principalOption(input: string, raw: string | undefined): string | undefined {
-  const text = raw?.trim()
+export function principalOption(raw: string, input: string): string | undefined {
+  const text = raw.trim()
   if (!text) return undefined
   try {
     return Principal.fromText(text).toText()

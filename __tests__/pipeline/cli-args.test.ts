@@ -64,7 +64,7 @@ describe('CLI arguments', () => {
       ['--compute-limit-seconds', '1.5'],
       "input '--compute-limit-seconds': expected a positive integer number of seconds",
     ],
-    [['--shard', '5/4'], "input '--shard': expected 'i/n' with 1 <= i <= n, got '5/4'"],
+    [['--shard', '5/4'], "input '--shard': expected 'i/n' with 1 <= i <= n (e.g. 2/4), got '5/4'"],
     [['--script-steps', 'maybe'], "input '--script-steps': expected run or skip, got 'maybe'"],
     [['--proxy', 'not-a-principal'], "input '--proxy': 'not-a-principal' is not a valid principal"],
     [['--canister-ids', '[1, 2]'], "input '--canister-ids': expected a map of canister name to principal"],

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 
 import { beforeAll, describe, expect, test } from '@jest/globals'
 
-import { computeLimitOption } from '../../src/options.js'
+import { parseCli } from '../../src/cli/args.js'
 import { LineCapture, runPlugin, type NamedPath } from '../../src/plugin/index.js'
 import { createWasi } from '../../src/plugin/wasi/index.js'
 import { suiteV1, suiteV2 } from '../helpers/plugin-fixtures.js'
@@ -137,10 +137,11 @@ describe('stand-ins', () => {
 
 describe('ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS', () => {
   test('unset → 60; trimmed integers ≥ 1; anything else fails with icp-cli text', () => {
-    const fromEnv = (env: NodeJS.ProcessEnv) => computeLimitOption('--compute-limit-seconds', undefined, env)
+    const limit = (argv: string[], env: NodeJS.ProcessEnv) => parseCli(argv, env).options!.computeLimitSeconds
+    const fromEnv = (env: NodeJS.ProcessEnv) => limit([], env)
     expect(fromEnv({})).toBe(60)
     expect(fromEnv({ ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: '  42 ' })).toBe(42)
-    expect(computeLimitOption('x', '7', { ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: '42' })).toBe(7) // given wins
+    expect(limit(['--compute-limit-seconds', '7'], { ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: '42' })).toBe(7) // given wins
     for (const bad of ['0', 'abc', '30O', '-5', '1.5', ''])
       expect(() => fromEnv({ ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS: bad })).toThrow(
         `invalid ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS value '${bad}': expected a positive integer number of seconds`,

@@ -1,56 +1,56 @@
-// Command-line arguments → SyncOptions. Kept apart from the entry so it can be tested without running.
+// Command-line arguments → SyncOptions: a loop over the option table (src/option-table.ts), plus the
+// CLI's own switches. Kept apart from the entry so it can be tested without running.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 import { defaultCacheDir } from './cache-dir.js'
-import { locateProjectRoot } from '../project/locate.js'
-import { trustedPluginsOption } from '../policy/untrusted.js'
+import { OPTION_TABLE, readOptions, type OptionRow } from '../option-table.js'
+import { OptionError, type SyncOptions } from '../options.js'
 
-import {
-  COMPUTE_LIMIT_ENV,
-  DEFAULT_COMPUTE_LIMIT_SECONDS,
-  MEMORY_LIMIT_MB,
-  MEMORY_LIMIT_TEXT,
-  OptionError,
-  TIMEOUT_SECONDS,
-  TIMEOUT_TEXT,
-  boundedIntOption,
-  type SyncOptions,
-  canisterIdMap,
-  computeLimitOption,
-  parseNameList,
-  parsePositiveInt,
-  parseShard,
-  principalOption,
-  urlOption,
-} from '../options.js'
+/** Where the text of `--help` puts the descriptions, and where it wraps them. */
+const HELP_COLUMN = 36
+const HELP_WIDTH = 104
+
+/** One `--help` entry per row with a flag: the flag, its description, its default and bounds. */
+function helpEntry(row: OptionRow): string {
+  const [first, ...aliases] = row.flags!
+  const single = aliases.length === 0
+  const left = `  ${row.short && single ? `-${row.short}, ` : '    '}${first}${row.arg ? ` ${row.arg}` : ''}`
+  const notes: string[] = []
+  if (!single) notes.push(`also ${row.short ? `-${row.short}, ` : ''}${aliases.join(', ')}`)
+  const fallback = row.helpDefault ?? row.cliDefault ?? row.default
+  const defaults = [row.env && `$${row.env}`, fallback].filter(Boolean).join(', else ')
+  if (row.arg && defaults) notes.push(`default: ${defaults}`)
+  if (row.bounds) notes.push(`${row.bounds.min}–${row.bounds.max}`)
+  const text = `${row.help}${notes.length ? ` (${notes.join('; ')})` : ''}`
+  return (
+    left.padEnd(HELP_COLUMN - 1) +
+    ' ' +
+    wrap(text, HELP_WIDTH - HELP_COLUMN).join(`\n${' '.repeat(HELP_COLUMN)}`)
+  )
+}
+
+/** `text` in lines of at most `width` characters, broken between words. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  return [...lines, line]
+}
 
 export const USAGE = `usage: icp-sync [sync] [CANISTER...] [options]     run the sync steps of an icp.yaml project
        icp-sync inspect <plugin.wasm>                transpile a plugin; show its sha256, imports and exports
 
 options:
-  -e, --environment <name>          environment to sync (default: $ICP_ENVIRONMENT or local)
-      --project-root-override <dir> directory holding icp.yaml, used as is (also -p, --project-dir;
-                                    default: $ICP_PROJECT_ROOT, else the nearest icp.yaml at or above
-                                    the current directory, as icp finds it)
-      --identity-pem-file <file>    signing identity PEM (default: anonymous)
-      --identity-password-file <f>  password of an encrypted PEM
-      --network-url <url>           override the network's API URL
-      --root-key <mainnet|fetch|hex> override the network's root key
-      --canister-ids <json|@file>   canister IDs (JSON or YAML map), merged over .icp/ mappings
-      --proxy <principal>           proxy canister for update calls with direct: false
-      --compute-limit-seconds <n>   plugin compute budget (default: $${COMPUTE_LIMIT_ENV} or ${DEFAULT_COMPUTE_LIMIT_SECONDS})
-      --timeout-seconds <n>         wall clock per plugin step, canister calls included (default: ${TIMEOUT_SECONDS.default}; ${TIMEOUT_SECONDS.min}–${TIMEOUT_SECONDS.max})
-      --memory-limit-mb <n>         memory budget of a plugin: all its wasm memories and tables (default: ${MEMORY_LIMIT_MB.default}; ${MEMORY_LIMIT_MB.min}–${MEMORY_LIMIT_MB.max})
-      --parallel <n>                canisters synced at once (default: 1)
-      --script-steps <run|skip>     run script steps or skip them (default: run)
-      --shard <i/n>                 sync only this share of the canisters
-      --untrusted                   refuse script steps, recipes, linked or outside plugin paths and
-                                    URL plugins not in --trusted-plugins (pull-request previews)
-      --trusted-plugins <sha256,...> URL plugins allowed in untrusted mode, by sha256
-      --baseline-dir <dir>          another checkout (e.g. the base branch) to compare plugin steps with
-      --plugin-changes <allow|refuse> refuse plugin steps that changed against --baseline-dir
+${OPTION_TABLE.filter((row) => row.flags)
+  .map(helpEntry)
+  .join('\n')}
       --cache-dir <dir>             plugin, transpile, recipe and V8 code caches (default: $ICP_SYNC_CACHE_DIR, else $XDG_CACHE_HOME/icp-sync or ~/.cache/icp-sync)
       --json                        print the result as JSON on stdout
       --debug                       more detail on stderr: the options, each step's cache use and timings, the plan, whole error chains
@@ -58,6 +58,30 @@ options:
   -h, --help`
 
 export class UsageError extends Error {}
+
+/** The CLI's own switches, beside the option table's flags. */
+const COMMAND_FLAGS: NonNullable<ParseArgsConfig['options']> = {
+  'cache-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'V', default: false },
+  debug: { type: 'boolean', default: false },
+}
+
+/** parseArgs' spec of every flag of the table (a row's `short` is the one-letter form of its last flag). */
+function tableFlags(): NonNullable<ParseArgsConfig['options']> {
+  const flags: NonNullable<ParseArgsConfig['options']> = {}
+  for (const row of OPTION_TABLE) {
+    for (const [i, flag] of (row.flags ?? []).entries()) {
+      const last = i === row.flags!.length - 1
+      flags[flag.slice(2)] = {
+        type: row.arg ? 'string' : 'boolean',
+        ...(last && row.short ? { short: row.short } : {}),
+      }
+    }
+  }
+  return flags
+}
 
 export function parseCli(
   argv: string[],
@@ -74,37 +98,13 @@ export function parseCli(
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      environment: { type: 'string', short: 'e' },
-      'project-dir': { type: 'string', short: 'p' },
-      'project-root-override': { type: 'string' },
-      'identity-pem-file': { type: 'string' },
-      'identity-password-file': { type: 'string' },
-      'network-url': { type: 'string' },
-      'root-key': { type: 'string' },
-      'canister-ids': { type: 'string' },
-      proxy: { type: 'string' },
-      'compute-limit-seconds': { type: 'string' },
-      'memory-limit-mb': { type: 'string' },
-      'timeout-seconds': { type: 'string' },
-      parallel: { type: 'string' },
-      'script-steps': { type: 'string' },
-      shard: { type: 'string' },
-      'cache-dir': { type: 'string' },
-      untrusted: { type: 'boolean', default: false },
-      'trusted-plugins': { type: 'string' },
-      'baseline-dir': { type: 'string' },
-      'plugin-changes': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', short: 'V', default: false },
-      debug: { type: 'boolean', default: false },
-    },
+    options: { ...tableFlags(), ...COMMAND_FLAGS },
   })
-  const cacheDir = values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(env)
-  if (values.help) return { command: 'help', json: false, cacheDir }
-  if (values.version) return { command: 'version', json: false, cacheDir }
-  const debug = values.debug ?? false
+  const flag = (name: string) => values[name] as string | boolean | undefined
+  const cacheDir = flag('cache-dir') ? resolve(flag('cache-dir') as string) : defaultCacheDir(env)
+  if (flag('help')) return { command: 'help', json: false, cacheDir }
+  if (flag('version')) return { command: 'version', json: false, cacheDir }
+  const debug = (flag('debug') as boolean | undefined) ?? false
   const [first, ...rest] = positionals
   if (first === 'inspect') {
     if (rest.length !== 1) throw new UsageError('inspect takes exactly one plugin file')
@@ -112,78 +112,35 @@ export function parseCli(
   }
   const names = first === 'sync' ? rest : positionals
 
-  const int = (flag: string, fallback: number, max?: number): number => {
-    const raw = values[flag as keyof typeof values] as string | undefined
-    if (raw === undefined) return fallback
-    const value = parsePositiveInt(raw, max)
-    if (value === undefined)
-      throw new OptionError(
-        `--${flag}`,
-        `expected a whole number${max ? ` from 1 to ${max}` : ''}, got '${raw}'`,
-      )
-    return value
-  }
-  const computeLimitSeconds = computeLimitOption(
-    '--compute-limit-seconds',
-    values['compute-limit-seconds'],
+  const options = readOptions(
+    'cli',
+    (row) => {
+      if (row.positional) return { name: 'CANISTER', value: names.join(',') }
+      // The first of the row's flags that was given wins (--project-root-override over -p).
+      const given = row.flags?.find((name) => flag(name.slice(2)) !== undefined)
+      if (!given) return undefined
+      const value = flag(given.slice(2))
+      return { name: given, value: typeof value === 'boolean' ? String(value) : flagText(row, given, value!) }
+    },
     env,
+    cwd,
   )
-  const scriptSteps = values['script-steps'] ?? 'run'
-  if (scriptSteps !== 'run' && scriptSteps !== 'skip')
-    throw new OptionError('--script-steps', `expected run or skip, got '${scriptSteps}'`)
-  let shard
-  if (values.shard !== undefined) {
-    shard = parseShard(values.shard)
-    if (!shard) throw new OptionError('--shard', `expected 'i/n' with 1 <= i <= n, got '${values.shard}'`)
+  return { command: 'sync', options, json: (flag('json') as boolean | undefined) ?? false, cacheDir, debug }
+}
+
+/** A flag's value as the table's parser takes it: the text, or what the file it names holds. */
+function flagText(row: OptionRow, flag: string, value: string): string {
+  if (value === '') return value
+  switch (row.cliValue) {
+    case 'file':
+      return readSecretFile(flag, value)
+    case 'file-line':
+      return readSecretFile(flag, value).replace(/\r?\n$/, '')
+    case 'text-or-@file':
+      return value.startsWith('@') ? readSecretFile(flag, value.slice(1)) : value
+    default:
+      return value
   }
-  const idsRaw = values['canister-ids']
-  const options: SyncOptions = {
-    // icp's precedence: the flag, then ICP_PROJECT_ROOT (even when empty), then the search upwards.
-    projectDir: locateProjectRoot(
-      cwd,
-      values['project-root-override'] ?? values['project-dir'] ?? env.ICP_PROJECT_ROOT,
-    ),
-    environment: values.environment ?? env.ICP_ENVIRONMENT ?? 'local',
-    canisters: names.flatMap(parseNameList),
-    identityPem: values['identity-pem-file']
-      ? readSecretFile('--identity-pem-file', values['identity-pem-file'])
-      : undefined,
-    identityPassword: values['identity-password-file']
-      ? readSecretFile('--identity-password-file', values['identity-password-file']).replace(/\r?\n$/, '')
-      : undefined,
-    networkUrl: urlOption('--network-url', values['network-url']),
-    rootKey: values['root-key'],
-    canisterIds: idsRaw
-      ? canisterIdMap(
-          idsRaw.startsWith('@') ? readSecretFile('--canister-ids', idsRaw.slice(1)) : idsRaw,
-          '--canister-ids',
-        )
-      : {},
-    proxy: principalOption('--proxy', values.proxy),
-    computeLimitSeconds,
-    timeoutSeconds: boundedIntOption(
-      '--timeout-seconds',
-      values['timeout-seconds'],
-      TIMEOUT_SECONDS,
-      TIMEOUT_TEXT,
-    ),
-    memoryLimitMb: boundedIntOption(
-      '--memory-limit-mb',
-      values['memory-limit-mb'],
-      MEMORY_LIMIT_MB,
-      MEMORY_LIMIT_TEXT,
-    ),
-    parallel: int('parallel', 1, 64),
-    scriptSteps,
-    cache: true,
-    summary: false,
-    shard,
-    // Untrusted mode (src/policy/untrusted.ts).
-    untrusted: values.untrusted ?? false,
-    trustedPlugins: trustedPluginsOption('--trusted-plugins', values['trusted-plugins']),
-    ...baselineOptions(values['baseline-dir'], values['plugin-changes']),
-  }
-  return { command: 'sync', options, json: values.json ?? false, cacheDir, debug }
 }
 
 function readSecretFile(flag: string, file: string): string {
@@ -195,17 +152,4 @@ function readSecretFile(flag: string, file: string): string {
       `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     )
   }
-}
-
-/** --baseline-dir and --plugin-changes (src/policy/baseline.ts). */
-function baselineOptions(
-  dir: string | undefined,
-  changes: string | undefined,
-): Pick<SyncOptions, 'baselineDir' | 'pluginChanges'> {
-  const pluginChanges = changes ?? 'allow'
-  if (pluginChanges !== 'allow' && pluginChanges !== 'refuse')
-    throw new OptionError('--plugin-changes', `expected allow or refuse, got '${pluginChanges}'`)
-  if (pluginChanges === 'refuse' && !dir)
-    throw new OptionError('--plugin-changes', "'refuse' needs a baseline to compare with: set --baseline-dir")
-  return { ...(dir ? { baselineDir: resolve(dir) } : {}), pluginChanges }
 }

@@ -35,7 +35,7 @@ import type {
   PluginCallRequest,
   RunLimits,
 } from './types.js'
-import { COMPUTE_LIMIT_ENV } from '../options.js'
+import { COMPUTE_LIMIT_ENV } from './limits.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 /** How often the watchdog looks at the budgets. */
