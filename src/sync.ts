@@ -19,6 +19,7 @@ import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
   loadProject,
   planSync,
+  recipeFetch,
   sortedCanisterIds,
   type PlannedCanister,
   type PlannedStep,
@@ -51,6 +52,8 @@ export interface SyncEnvironment {
   identitySource?: string
   /** `file://` recipe templates only from inside the project directory (the Action; see recipe.ts). */
   recipeFilesInsideProject?: boolean
+  /** `github-token` / GITHUB_TOKEN, for recipe templates on GitHub (plugins: in `download`). */
+  githubToken?: string
 }
 
 /**
@@ -101,6 +104,7 @@ export async function runSync(options: SyncOptions, environment: SyncEnvironment
       cacheDir: cacheLayout(environment.cacheDir).recipes,
       filesInsideProject: environment.recipeFilesInsideProject,
       leaveRecipes: options.untrusted,
+      fetch: recipeFetch(environment.githubToken),
     })
     plan = await planSync(project, {
       environment: options.environment,

@@ -129,3 +129,14 @@ function shardInput(raw: string): { index: number; count: number } | undefined {
   if (!shard) throw new OptionError('shard', `expected 'i/n' with 1 <= i <= n (e.g. 2/4), got '${raw}'`)
   return shard
 }
+
+/**
+ * `github-token`, masked at once. Kept out of SyncOptions (and so out of the debug lines of the options):
+ * it only reaches the download transports (util/github-token.ts).
+ */
+export function githubTokenInput(): string | undefined {
+  const token = core.getInput('github-token')
+  if (!token) return undefined
+  core.setSecret(token)
+  return token
+}

@@ -14,7 +14,7 @@ import { annotateError } from './annotations.js'
 import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
 import { createHttpClientDownload } from './download.js'
-import { getInputs, identitySecrets } from './inputs.js'
+import { getInputs, githubTokenInput, identitySecrets } from './inputs.js'
 import { actionObserver } from './observer.js'
 import { cacheHitOutput, canisterIdsOutput } from './outputs.js'
 import { renderSummary } from './summary.js'
@@ -34,8 +34,10 @@ export async function run(): Promise<void> {
   let secrets: string[] = []
   let runDir: string | undefined
   try {
+    const githubToken = githubTokenInput()
     const options = getInputs()
     secrets = identitySecrets(options.identityPem ?? '', options.identityPassword ?? '')
+    if (githubToken) secrets.push(githubToken)
     // Debug lines are built only under RUNNER_DEBUG (a re-run with debug logging), and redacted too.
     const debug = core.isDebug() ? (line: string) => core.debug(redact(line, secrets)) : undefined
     if (debug) optionsDebugLines(options).forEach(debug)
@@ -52,7 +54,8 @@ export async function run(): Promise<void> {
     const result = await runSync(options, {
       observer: debug ? withStepDebug(observer, debug) : observer,
       cacheDir: runDir,
-      download: createHttpClientDownload(),
+      download: createHttpClientDownload({ githubToken }),
+      githubToken,
       caches: actionsCache.available
         ? {
             restorePlugins: (shas) =>

@@ -55,7 +55,14 @@ options:
       --json                        print the result as JSON on stdout
       --debug                       more detail on stderr: the options, each step's cache use and timings, the plan, whole error chains
   -V, --version                     print icp-sync's version
-  -h, --help`
+  -h, --help
+
+environment:
+  GITHUB_TOKEN                      sent with plugin and recipe downloads from github.com, api.github.com
+                                    and objects.githubusercontent.com (https only), never to another host`
+
+/** The CLI's counterpart of the Action's `github-token` input. */
+export const GITHUB_TOKEN_ENV = 'GITHUB_TOKEN'
 
 export class UsageError extends Error {}
 

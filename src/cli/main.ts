@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
-import { USAGE, parseCli } from './args.js'
+import { GITHUB_TOKEN_ENV, USAGE, parseCli } from './args.js'
 import { unsupportedPlatform } from '../platform.js'
 import { createFetchDownload } from '../plugin/download.js'
 import { transpilePlugin } from '../plugin/transpile.js'
@@ -80,7 +80,8 @@ async function main(argv: string[]): Promise<number> {
   const result = await runSync(options, {
     observer: debugging ? withStepDebug(observer, debug) : observer,
     cacheDir: parsed.cacheDir,
-    download: createFetchDownload(),
+    download: createFetchDownload({ githubToken: process.env[GITHUB_TOKEN_ENV] || undefined }),
+    githubToken: process.env[GITHUB_TOKEN_ENV] || undefined,
     processEnv: process.env,
     identitySource: '--identity-pem-file',
   })

@@ -137,7 +137,7 @@ async function resolveUrlSource(
     const download = req.download ?? createFetchDownload()
     let streamed: { sha256: string } | void
     try {
-      streamed = await download(parsed.href, dest)
+      streamed = await download(parsed.href, dest, progress)
     } catch (error) {
       throw downloadFailure(error, parsed.href)
     }
