@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { createFetchDownload } from '../../src/plugin/download.js'
+import { recipeFetch } from '../../src/project/recipe.js'
 import { githubHeaders, mayCarryGithubToken } from '../../src/util/github-token.js'
 import { GithubStandIn } from '../helpers/github-standin.js'
 
@@ -102,5 +103,23 @@ describe('plugin downloads with a token (fetch, as the CLI)', () => {
     await download(url)
     expect(seenFor('elsewhere.example', '/direct/p.wasm')).toHaveLength(1)
     expect(standIn.seen.filter((r) => r.host === 'elsewhere.example' && r.authorization)).toEqual([])
+  })
+})
+
+describe('recipe templates with a token (fetch)', () => {
+  test('github.com gets it; the host github.com redirects to does not', async () => {
+    const template = new TextEncoder().encode('{{! a recipe }}\n')
+    standIn.route('elsewhere.example', '/recipes/r.hbs', { body: template })
+    const url = standIn.route('github.com', '/o/recipes/releases/download/r-v1/r.hbs', {
+      redirectTo: 'https://elsewhere.example/recipes/r.hbs',
+    })
+    const got = await recipeFetch(TOKEN, standIn.fetch())(url)
+    expect(got).toEqual({ status: 200, body: Buffer.from(template) })
+    const github = standIn.seen.filter((r) => r.path === '/o/recipes/releases/download/r-v1/r.hbs')
+    expect(github).toEqual([
+      expect.objectContaining({ host: 'github.com', authorization: `Bearer ${TOKEN}` }),
+    ])
+    const other = standIn.seen.filter((r) => r.path === '/recipes/r.hbs')
+    expect(other).toEqual([expect.not.objectContaining({ authorization: expect.anything() })])
   })
 })

@@ -7,7 +7,13 @@ import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 
-import { DownloadError, type HeadersFor, boundedDownload, fetchOpen } from '../util/bounded-download.js'
+import {
+  DownloadError,
+  type HeadersFor,
+  type HttpOpen,
+  boundedDownload,
+  fetchOpen,
+} from '../util/bounded-download.js'
 import { githubHeaders } from '../util/github-token.js'
 import { ensureDir } from '../util/make-dir.js'
 import type { RecipeDecl } from './manifest.js'
@@ -176,15 +182,17 @@ async function download(url: string, fetchBytes: FetchBytes): Promise<Uint8Array
  * compressed body cannot expand past it), one deadline, redirects checked hop by hop; `githubToken`
  * goes to GitHub's hosts only (util/github-token.ts).
  */
-export function recipeFetch(githubToken?: string): FetchBytes {
+export function recipeFetch(githubToken?: string, fetchImpl?: typeof fetch): FetchBytes {
   const headersFor = githubHeaders(githubToken)
-  return (url) => fetchTemplateBytes(url, headersFor)
+  const open = fetchOpen(fetchImpl)
+  return (url) => fetchTemplateBytes(url, open, headersFor)
 }
 
 export const defaultFetch: FetchBytes = recipeFetch()
 
 async function fetchTemplateBytes(
   url: string,
+  open: HttpOpen,
   headersFor: HeadersFor,
 ): Promise<{ status: number; body: Uint8Array }> {
   const chunks: Uint8Array[] = []
@@ -193,7 +201,7 @@ async function fetchTemplateBytes(
       url,
       { write: (chunk) => void chunks.push(chunk), reset: () => void chunks.splice(0) },
       {
-        open: fetchOpen(),
+        open,
         headersFor,
         maxBytes: MAX_TEMPLATE_BYTES,
         deadlineMs: FETCH_TIMEOUT_MS,
