@@ -1,13 +1,15 @@
-// The github-token through the bundled Action on Node 24: GitHub's hosts are loopback stand-ins reached
-// through the Action's own proxy support (https_proxy: a CONNECT proxy that tunnels every host to one
-// TLS server; its throwaway certificate trusted through NODE_EXTRA_CA_CERTS). Nothing in the bundle
+// The github-token through the bundled Action and CLI on Node 24: GitHub's hosts are loopback stand-ins
+// reached through their own proxy support (https_proxy; NODE_USE_ENV_PROXY for the CLI's fetch: a
+// CONNECT proxy that tunnels every host to one TLS server, its throwaway certificate trusted through
+// NODE_EXTRA_CA_CERTS). Nothing in the bundle
 // knows about either: a pull request, which controls icp.yaml but not the job's environment, has no
 // test hook to reach. The token must reach api.github.com and github.com, and nothing else: not the
 // signed URL a release asset redirects to, not a host a redirect leads to, not the log, the summary or
 // the result output.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { type Replica, startReplica } from '../../replica/index.js'
@@ -22,7 +24,7 @@ import {
 } from '../helpers/e2e-project.js'
 import { GithubStandIn } from '../helpers/github-standin.js'
 import { NODE24, REPO_ROOT } from '../helpers/paths.js'
-import { runAction } from '../helpers/runner.js'
+import { runAction, runProcess } from '../helpers/runner.js'
 
 const ACTION = join(REPO_ROOT, 'dist/index.js')
 const TOKEN = 'ghs_e2eStandInToken9876543210'
@@ -49,7 +51,7 @@ afterAll(async () => {
   await standIn?.stop()
 })
 
-async function syncFrom(url: string) {
+function projectFrom(url: string): string {
   const project = writeProject(
     replica,
     'canisters:\n' +
@@ -57,11 +59,16 @@ async function syncFrom(url: string) {
     { 'seed-data/a.txt': 'apple' },
   )
   writeIds(project.dir, 'e2e', { alpha: canisterId })
+  return project.dir
+}
+
+async function syncFrom(url: string) {
+  const dir = projectFrom(url)
   return runAction(
     NODE24,
     ACTION,
-    { 'project-dir': project.dir, environment: 'e2e', 'identity-pem': identity.pem, 'github-token': TOKEN },
-    { GITHUB_WORKSPACE: project.dir, https_proxy: standIn.proxyUrl, NODE_EXTRA_CA_CERTS: standIn.caFile },
+    { 'project-dir': dir, environment: 'e2e', 'identity-pem': identity.pem, 'github-token': TOKEN },
+    { GITHUB_WORKSPACE: dir, https_proxy: standIn.proxyUrl, NODE_EXTRA_CA_CERTS: standIn.caFile },
   )
 }
 
@@ -109,5 +116,43 @@ describe('github-token through the bundled Action', () => {
     expect(elsewhere).toHaveLength(1)
     expect(elsewhere[0]!.authorization).toBeUndefined()
     expectTokenNowhereBut(run)
+  }, 120_000)
+
+  test('the CLI: GITHUB_TOKEN to api.github.com only, never printed', async () => {
+    standIn.route('objects.githubusercontent.com', '/signed/8?sig=def', { body: plugin })
+    const url = standIn.route('api.github.com', '/repos/o/r/releases/assets/8', {
+      redirectTo: 'https://objects.githubusercontent.com/signed/8?sig=def',
+    })
+    const work = mkdtempSync(join(tmpdir(), 'icp-sync-token-cli-'))
+    writeFileSync(join(work, 'id.pem'), identity.pem)
+    const run = await runProcess(
+      NODE24,
+      [join(REPO_ROOT, 'dist/cli.js'), '-e', 'e2e', '-p', projectFrom(url)].concat([
+        '--identity-pem-file',
+        join(work, 'id.pem'),
+        '--cache-dir',
+        join(work, 'cache'),
+        '--json',
+      ]),
+      {
+        env: {
+          PATH: process.env.PATH,
+          GITHUB_TOKEN: TOKEN,
+          // Node 24's fetch follows https_proxy only when asked to.
+          NODE_USE_ENV_PROXY: '1',
+          https_proxy: standIn.proxyUrl,
+          NODE_EXTRA_CA_CERTS: standIn.caFile,
+        },
+      },
+    )
+    expect(run.stderr).not.toMatch(/^Error/m)
+    expect(run.status).toBe(0)
+    expect(standIn.seen.filter((r) => r.path === '/repos/o/r/releases/assets/8')).toEqual([
+      expect.objectContaining({ authorization: `Bearer ${TOKEN}`, accept: 'application/octet-stream' }),
+    ])
+    const signed = standIn.seen.filter((r) => r.path === '/signed/8?sig=def')
+    expect(signed).toHaveLength(1)
+    expect(signed[0]!.authorization).toBeUndefined()
+    expect(run.stdout + run.stderr).not.toContain(TOKEN)
   }, 120_000)
 })
