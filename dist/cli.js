@@ -13,4 +13,4 @@ import "./chunk-NV5WPINZ.js";
 // src/cli.ts
 import { join } from "node:path";
 useCodeCache(join(cacheDirFromArgv(process.argv.slice(2)), "v8"));
-await import("./chunk-AJ2O4NA3.js");
+await import("./chunk-W42QEBXQ.js");

@@ -303,7 +303,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
     default: '',
     actionDefault: '${{ github.token }}',
     secret: true,
-    help: 'token for plugin and recipe downloads from GitHub',
+    help: 'sent with plugin and recipe downloads from github.com, api.github.com and objects.githubusercontent.com (https only), never to another host',
     parse: optional,
   }),
 ]

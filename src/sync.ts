@@ -19,6 +19,7 @@ import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
 import {
   loadProject,
   planSync,
+  recipeFetch,
   sortedCanisterIds,
   type PlannedCanister,
   type PlannedStep,
@@ -104,6 +105,7 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
       cacheDir: cacheLayout(services.cacheDir).recipes,
       filesInsideProject: services.recipeFilesInsideProject,
       leaveRecipes: options.untrusted,
+      fetch: recipeFetch(options.githubToken),
     })
     plan = await planSync(project, {
       environment: options.environment,

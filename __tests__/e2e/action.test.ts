@@ -151,8 +151,15 @@ describe('the bundled Action against the local replica', () => {
     expect(readFileSync(join(project.dir, 'script-ran.txt'), 'utf8')).toBe(`script saw ${ids.alpha} in e2e\n`)
   })
 
-  test('the URL plugin was downloaded again after a 500', () => {
+  test('the URL plugin was downloaded again after a 500, and the log says so, with progress', () => {
     expect(http.requests('/seed.wasm')).toBe(2)
+    const log = action.stdout.split('\n')
+    expect(log).toContain(
+      'Retrying download: attempt 1/3 failed: 500 Internal Server Error; retrying in 10.0 s',
+    )
+    expect(log).toContainEqual(expect.stringMatching(/^Downloaded \d+\.\d MiB in \d+\.\d s$/))
+    expect(log).toContainEqual(expect.stringMatching(/^Transpiling wasm component \(\d+\.\d MiB\)$/))
+    expect(log).toContainEqual(expect.stringMatching(/^Transpiled in \d+\.\d s$/))
   })
 
   test('logs: a group per step, persistent stderr after success, icp’s failure dump, an annotation on the line', () => {
@@ -218,27 +225,36 @@ describe('the bundled Action against the local replica', () => {
     )
     expect(cli.status).toBe(1)
     expect(cli.stderr).toContain('Error: Canister(s) ["gamma"] failed to sync.')
+    // Progress on the CLI's edge too (plain lines on a pipe).
+    expect(cli.stderr).toMatch(/^\[\w+\] > Downloaded \d+\.\d MiB in \d+\.\d s$/m)
+    expect(cli.stderr).toMatch(/^\[\w+\] > Transpiling wasm component \(\d+\.\d MiB\)$/m)
+    expect(cli.stderr).toMatch(/^\[\w+\] > Transpiled in \d+\.\d s$/m)
     expect(normalise(JSON.parse(cli.stdout) as SyncResult)).toEqual(normalise(result(action)))
   })
 })
 
-/** Drops what differs between two runs of the same scenario: times and cache hits. */
+/** Progress lines: how fast, how often retried and whether transpiled differ from run to run. */
+const PROGRESS = /^(Downloaded |Retrying download: |Transpiling wasm component |Transpiled in )/
+
+/** Drops what differs between two runs of the same scenario: times, cache hits and progress lines. */
 function normalise(r: SyncResult): unknown {
   return JSON.parse(
     JSON.stringify(r, (key, value: unknown) =>
-      [
-        'durationMs',
-        'ms',
-        'transpileMs',
-        'instantiateMs',
-        'execMs',
-        'computeMs',
-        'callMs',
-        'downloadCacheHit',
-        'transpileCacheHit',
-      ].includes(key)
-        ? undefined
-        : value,
+      key === 'output' && Array.isArray(value)
+        ? value.filter((line) => typeof line !== 'string' || !PROGRESS.test(line))
+        : [
+              'durationMs',
+              'ms',
+              'transpileMs',
+              'instantiateMs',
+              'execMs',
+              'computeMs',
+              'callMs',
+              'downloadCacheHit',
+              'transpileCacheHit',
+            ].includes(key)
+          ? undefined
+          : value,
     ),
   )
 }

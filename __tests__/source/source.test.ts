@@ -138,7 +138,11 @@ describe.each<[string, () => DownloadFn]>([
     const first = await resolveWithLog({ source: { url }, sha256: SHA, canisterDir, cacheDir, download })
     const entry = join(cacheDir, 'wasms', SHA, 'module.wasm')
     expect(first.result).toMatchObject({ sha256: SHA, location: entry, cacheHit: false })
-    expect(first.lines).toEqual([`Fetching wasm: ${url}`, 'Verifying checksum'])
+    expect(first.lines).toEqual([
+      `Fetching wasm: ${url}`,
+      expect.stringMatching(/^Downloaded 64\.0 KiB in \d+\.\d s$/),
+      'Verifying checksum',
+    ])
     expect(readFileSync(entry).equals(Buffer.from(PLUGIN))).toBe(true)
     expect(cacheEntries(cacheDir)).toEqual([SHA])
     expect(server.requests('/right.wasm')).toBe(1)
@@ -283,15 +287,25 @@ describe('url sources that never reach the network', () => {
   test('a refused connection is retried, then reported with its cause', async () => {
     const { canisterDir, cacheDir } = workDir()
     const url = `http://127.0.0.1:${await closedPort()}/p.wasm`
-    const retries: string[] = []
-    const download = createFetchDownload({ attempts: 2, retryDelayMs: 1, onRetry: (m) => retries.push(m) })
+    const lines: string[] = []
+    const download = createFetchDownload({ attempts: 2, retryDelayMs: 1 })
     const error = await failure(
-      resolvePluginSource({ source: { url }, sha256: SHA, canisterDir, cacheDir, download }),
+      resolvePluginSource({
+        source: { url },
+        sha256: SHA,
+        canisterDir,
+        cacheDir,
+        download,
+        onProgress: (line) => lines.push(line),
+      }),
     )
     expect(error.message).toBe('failed to fetch wasm file')
     expect(error.causes[0]).toBe(`error sending request for url (${url})`)
     expect(error.causes[1]).toMatch(/ECONNREFUSED/)
-    expect(retries).toHaveLength(1)
+    const retries = lines.filter((line) => line.startsWith('Retrying download: '))
+    expect(retries).toEqual([
+      expect.stringMatching(/^Retrying download: attempt 1\/2 failed: .*ECONNREFUSED.*; retrying in 0\.0 s$/),
+    ])
     expect(cacheEntries(cacheDir)).toEqual([])
   })
 })

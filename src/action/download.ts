@@ -7,21 +7,28 @@ import type { IncomingMessage } from 'node:http'
 import { type DownloadFn, createDownload } from '../plugin/download.js'
 import type { HttpOpen } from '../util/bounded-download.js'
 
-export function createHttpClientDownload(options: { retryDelayMs?: number } = {}): DownloadFn {
+export function createHttpClientDownload(
+  options: { retryDelayMs?: number; githubToken?: string } = {},
+): DownloadFn {
   let download: DownloadFn | undefined
-  return async (url, dest) => {
+  return async (url, dest, report) => {
     download ??= createDownload(await httpClientOpen(), {
       attempts: 3,
       retryDelayMs: options.retryDelayMs ?? 10_000,
+      githubToken: options.githubToken,
     })
-    return download(url, dest)
+    return download(url, dest, report)
   }
 }
 
-/** @actions/http-client as an HttpOpen: no redirects followed, no decoding, torn down on abort. */
+/**
+ * @actions/http-client as an HttpOpen: no redirects followed, no decoding, torn down on abort. The
+ * deadline signal is shared by every attempt and hop of a download, so each request removes the one
+ * abort listener it added when it is over (else they pile up, one per request, until the deadline).
+ */
 export async function httpClientOpen(): Promise<HttpOpen> {
   const { HttpClient } = await import('@actions/http-client')
-  return async (url, signal) => {
+  return async (url, signal, headers = {}) => {
     // One client per request: dispose() is how an abort tears down its sockets.
     const client = new HttpClient('icp-sync-action', [], {
       allowRedirects: false,
@@ -29,38 +36,40 @@ export async function httpClientOpen(): Promise<HttpOpen> {
       keepAlive: false,
       socketTimeout: 60_000,
     })
-    const onAbort = () => client.dispose()
-    signal.addEventListener('abort', onAbort, { once: true })
-    let message: IncomingMessage
-    try {
-      // The body is taken as sent: a content-encoding would only make the checksum fail.
-      const response = await Promise.race([
-        client.get(url.href, { 'accept-encoding': 'identity' }),
-        new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(signal.reason)
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-        }),
-      ])
-      message = response.message
-    } catch (error) {
-      signal.removeEventListener('abort', onAbort)
+    let message: IncomingMessage | undefined
+    let rejectPending: ((reason: unknown) => void) | undefined
+    const onAbort = () => {
+      rejectPending?.(signal.reason)
+      message?.destroy(signal.reason as Error)
       client.dispose()
-      throw error
     }
-    signal.addEventListener('abort', () => message.destroy(signal.reason as Error), { once: true })
     const done = () => {
       signal.removeEventListener('abort', onAbort)
       client.dispose()
     }
-    message.once('close', done)
+    if (signal.aborted) throw signal.reason
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      // The body is taken as sent: a content-encoding would only make the checksum fail.
+      const response = await Promise.race([
+        client.get(url.href, { ...headers, 'accept-encoding': 'identity' }),
+        new Promise<never>((_, reject) => (rejectPending = reject)),
+      ])
+      message = response.message
+    } catch (error) {
+      done()
+      throw error
+    }
+    const answer = message
+    answer.once('close', done)
     return {
-      status: message.statusCode ?? 0,
+      status: answer.statusCode ?? 0,
       header: (name) => {
-        const value = message.headers[name.toLowerCase()]
+        const value = answer.headers[name.toLowerCase()]
         return Array.isArray(value) ? value.join(', ') : value
       },
-      body: message,
-      discard: () => message.destroy(),
+      body: answer,
+      discard: () => answer.destroy(),
     }
   }
 }

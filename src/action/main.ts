@@ -35,7 +35,9 @@ export async function run(): Promise<void> {
   let runDir: string | undefined
   try {
     const options = getInputs()
+    const githubToken = options.githubToken
     secrets = identitySecrets(options.identityPem ?? '', options.identityPassword ?? '')
+    if (githubToken) secrets.push(githubToken)
     // Debug lines are built only under RUNNER_DEBUG (a re-run with debug logging), and redacted too.
     const debug = core.isDebug() ? (line: string) => core.debug(redact(line, secrets)) : undefined
     if (debug) optionsDebugLines(options).forEach(debug)
@@ -52,7 +54,7 @@ export async function run(): Promise<void> {
     const result = await runSync(options, {
       observer: debug ? withStepDebug(observer, debug) : observer,
       cacheDir: runDir,
-      download: createHttpClientDownload(),
+      download: createHttpClientDownload({ githubToken }),
       caches: actionsCache.available
         ? {
             restorePlugins: (shas) =>

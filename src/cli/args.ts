@@ -31,6 +31,12 @@ function helpEntry(row: OptionRow): string {
   )
 }
 
+/** A variable the CLI reads for an option that has no flag (e.g. GITHUB_TOKEN). */
+function envHelpEntry(row: OptionRow): string {
+  const lines = wrap(row.help, HELP_WIDTH - HELP_COLUMN)
+  return `  ${row.env!}`.padEnd(HELP_COLUMN - 1) + ' ' + lines.join(`\n${' '.repeat(HELP_COLUMN)}`)
+}
+
 /** `text` in lines of at most `width` characters, broken between words. */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = []
@@ -55,7 +61,12 @@ ${OPTION_TABLE.filter((row) => row.flags)
       --json                        print the result as JSON on stdout
       --debug                       more detail on stderr: the options, each step's cache use and timings, the plan, whole error chains
   -V, --version                     print icp-sync's version
-  -h, --help`
+  -h, --help
+
+environment:
+${OPTION_TABLE.filter((row) => !row.flags && row.env)
+  .map(envHelpEntry)
+  .join('\n')}`
 
 export class UsageError extends Error {}
 

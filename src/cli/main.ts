@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   const result = await runSync(options, {
     observer: debugging ? withStepDebug(observer, debug) : observer,
     cacheDir: parsed.cacheDir,
-    download: createFetchDownload(),
+    download: createFetchDownload({ githubToken: options.githubToken }),
     processEnv: process.env,
     identitySource: '--identity-pem-file',
   })

@@ -12,13 +12,19 @@ import {
   errorText,
   fetchOpen,
 } from '../util/bounded-download.js'
+import { githubHeaders } from '../util/github-token.js'
 import { statusLine } from '../util/node-http.js'
 
 /**
  * Fetches `url` into the file `dest` (which does not exist yet) and returns the sha256 of what it
- * wrote. Throws `DownloadError` when it can't; `dest` is gone then.
+ * wrote. Throws `DownloadError` when it can't; `dest` is gone then. `report` is told about progress
+ * and every retry, one line at a time.
  */
-export type DownloadFn = (url: string, dest: string) => Promise<{ sha256: string; bytes: number } | void>
+export type DownloadFn = (
+  url: string,
+  dest: string,
+  report?: (line: string) => void,
+) => Promise<{ sha256: string; bytes: number } | void>
 
 export { DownloadError, errorText, statusLine }
 
@@ -35,8 +41,8 @@ export interface FetchDownloadOptions {
   /** Smaller bounds (tests); larger ones are not accepted. */
   bounds?: Partial<DownloadBounds>
   fetchImpl?: typeof fetch
-  /** Told about each retry (the CLI prints it). */
-  onRetry?: (message: string) => void
+  /** Sent to GitHub's download hosts only (util/github-token.ts). */
+  githubToken?: string
 }
 
 export function createFetchDownload(options: FetchDownloadOptions = {}): DownloadFn {
@@ -49,7 +55,8 @@ export function createDownload(
   options: Omit<FetchDownloadOptions, 'fetchImpl'>,
 ): DownloadFn {
   const bounds = pluginDownloadBounds(options.bounds)
-  return async (url, dest) => {
+  const headersFor = githubHeaders(options.githubToken)
+  return async (url, dest, report) => {
     const file = await open(dest, 'wx')
     let position = 0
     try {
@@ -71,7 +78,9 @@ export function createDownload(
           what: 'plugin',
           attempts: options.attempts,
           retryDelayMs: options.retryDelayMs,
-          onRetry: options.onRetry,
+          headersFor,
+          onRetry: report && ((message) => report(`Retrying download: ${message}`)),
+          onProgress: report,
         },
       )
       await file.close()

@@ -15,6 +15,7 @@ import { memoryLimitText } from './memory-budget.js'
 import { worldTypeMismatches } from './world-types.js'
 import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
 import type { GuestTarget } from './protocol.js'
+import { formatBytes, formatSeconds } from '../util/units.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
 
 export type * from './types.js'
@@ -150,8 +151,15 @@ function checkCallable(req: RunPluginRequest): void {
 
 async function transpile(req: RunPluginRequest, version: InterfaceVersion): Promise<TranspiledPlugin> {
   let plugin: TranspiledPlugin
+  // Transpiling a large component takes seconds: say so, and how long it took.
+  let started = false
+  const progress = (line: string): void => req.onLine?.('stdout', line)
   try {
-    plugin = await transpilePlugin(req.component, req.cacheDir, req.componentSha256)
+    plugin = await transpilePlugin(req.component, req.cacheDir, req.componentSha256, () => {
+      started = true
+      progress(`Transpiling wasm component (${formatBytes(req.component.byteLength)})`)
+    })
+    if (started) progress(`Transpiled in ${formatSeconds(plugin.transpileMs)}`)
   } catch (error) {
     if (error instanceof TranspileError)
       throw new RunFailure('bad-component', `failed to load wasm component from ${req.pluginPath}`, [

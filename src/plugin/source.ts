@@ -150,7 +150,7 @@ async function resolveUrlSource(
   const fill = async (dest: string): Promise<{ sha256: string }> => {
     let streamed: { sha256: string } | void
     try {
-      streamed = await download(parsed.href, dest)
+      streamed = await download(parsed.href, dest, progress)
     } catch (error) {
       throw downloadFailure(error, parsed.href)
     }

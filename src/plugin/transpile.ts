@@ -84,13 +84,17 @@ export async function transpilePlugin(
   component: Uint8Array,
   cacheRoot: string,
   knownSha256?: string,
+  /** Called when the cache has no entry and the transpiler starts (for a progress line). */
+  onTranspileStart?: () => void,
 ): Promise<TranspiledPlugin> {
   const sha256 = knownSha256 ?? sha256Hex(component)
   const dir = join(cacheRoot, transpileCacheKey(sha256))
   // Two canisters syncing the same plugin at once share one transpile.
   let pending = inFlight.get(dir)
   if (!pending) {
-    pending = transpileInto(component, cacheRoot, sha256, dir).finally(() => inFlight.delete(dir))
+    pending = transpileInto(component, cacheRoot, sha256, dir, onTranspileStart).finally(() =>
+      inFlight.delete(dir),
+    )
     inFlight.set(dir, pending)
   }
   const result = await pending
@@ -104,9 +108,11 @@ async function transpileInto(
   cacheRoot: string,
   sha256: string,
   dir: string,
+  onTranspileStart?: () => void,
 ): Promise<TranspiledPlugin> {
   const cached = await readCacheEntry(dir, sha256)
   if (cached) return { ...cached, dir, modulePath: join(dir, 'plugin.mjs'), cacheHit: true, transpileMs: 0 }
+  onTranspileStart?.()
 
   const started = performance.now()
   const { $init, generate } = await loadTranspiler()

@@ -8,6 +8,7 @@ export { rootKeyProblem } from './manifest.js'
 export {
   defaultFetch,
   defaultRecipeCacheDir,
+  recipeFetch,
   registryUrl,
   renderTemplate,
   type FetchBytes,

@@ -7,7 +7,14 @@ import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 
-import { DownloadError, boundedDownload, fetchOpen } from '../util/bounded-download.js'
+import {
+  DownloadError,
+  type HeadersFor,
+  type HttpOpen,
+  boundedDownload,
+  fetchOpen,
+} from '../util/bounded-download.js'
+import { githubHeaders } from '../util/github-token.js'
 import { ensureDir } from '../util/make-dir.js'
 import type { RecipeDecl } from './manifest.js'
 import { display, rustJsonObject } from './rust-json.js'
@@ -176,16 +183,30 @@ async function download(url: string, fetchBytes: FetchBytes): Promise<Uint8Array
 
 /**
  * Node's fetch, bounded (util/bounded-download.ts): MAX_TEMPLATE_BYTES counted after decoding (a
- * compressed body cannot expand past it), one deadline, redirects checked hop by hop.
+ * compressed body cannot expand past it), one deadline, redirects checked hop by hop; `githubToken`
+ * goes to GitHub's hosts only (util/github-token.ts).
  */
-export const defaultFetch: FetchBytes = async (url) => {
+export function recipeFetch(githubToken?: string, fetchImpl?: typeof fetch): FetchBytes {
+  const headersFor = githubHeaders(githubToken)
+  const open = fetchOpen(fetchImpl)
+  return (url) => fetchTemplateBytes(url, open, headersFor)
+}
+
+export const defaultFetch: FetchBytes = recipeFetch()
+
+async function fetchTemplateBytes(
+  url: string,
+  open: HttpOpen,
+  headersFor: HeadersFor,
+): Promise<{ status: number; body: Uint8Array }> {
   const chunks: Uint8Array[] = []
   try {
     await boundedDownload(
       url,
       { write: (chunk) => void chunks.push(chunk), reset: () => void chunks.splice(0) },
       {
-        open: fetchOpen(),
+        open,
+        headersFor,
         maxBytes: MAX_TEMPLATE_BYTES,
         deadlineMs: FETCH_TIMEOUT_MS,
         what: 'recipe template',

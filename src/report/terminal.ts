@@ -25,7 +25,7 @@ export function plainObserver(out: Sink, options: { inert?: boolean } = {}): Syn
   return {
     info: print,
     warning: (message) => print(`WARN ${message}`),
-    stepStarted: (canister, step) => print(stepTitle(canister, step)),
+    stepStarted: (canister, step) => print(oneLine(stepTitle(canister, step))),
     line: (canister, _step, _stream, line) => printPlugin([`[${canister.name}] > ${line}`]),
     stepFinished: (canister, step, result) =>
       print(`[${canister.name}] step ${step.index} ${stepOutcome(result)}`),
@@ -46,12 +46,11 @@ function finished(result: CanisterResult): string[] {
 export function ttyObserver(out: Sink): SyncObserver {
   const rows = new Map<string, string>()
   let drawn = 0
-  const width = (): number => Math.max(20, (out.columns ?? 100) - 1)
-  const clip = (text: string): string => (text.length > width() ? text.slice(0, width() - 1) + '…' : text)
   const redraw = (permanent: string[] = []): void => {
     let text = drawn > 0 ? `\x1b[${drawn}A\x1b[J` : ''
     for (const line of permanent) text += line.split('\n').map(terminalSafe).join('\n') + '\n'
-    for (const row of rows.values()) text += clip(terminalSafe(row)) + '\n'
+    // The cursor moves up one line per row on the next redraw: so every row must be one line on screen.
+    for (const row of rows.values()) text += fitRow(row, out.columns ?? 100) + '\n'
     drawn = rows.size
     out.write(text)
   }
@@ -85,4 +84,44 @@ export function ttyObserver(out: Sink): SyncObserver {
       )
     },
   }
+}
+
+/**
+ * A status row as one screen line: line breaks become `; ` (oneLine), escapes and controls go, tabs become a space, and the row is cut to fit the terminal
+ * counting display columns (a wide character or an emoji takes two), one column spare for terminals
+ * that disagree on an emoji's width. A row that wrapped would leave a copy behind on every redraw.
+ */
+export function fitRow(text: string, columns: number): string {
+  const flat = terminalSafe(oneLine(text).replace(/\t/g, ' '))
+  const room = Math.max(20, columns) - 2
+  if (widthOf(flat) <= room) return flat
+  let used = 1 // the ellipsis
+  let kept = ''
+  for (const char of flat) {
+    used += columnsOf(char)
+    if (used > room) break
+    kept += char
+  }
+  return kept + '…'
+}
+
+/** Line breaks as `; `: a script step's label lists its commands one a line. */
+export function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, '; ')
+}
+
+function widthOf(text: string): number {
+  let width = 0
+  for (const char of text) width += columnsOf(char)
+  return width
+}
+
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u
+const WIDE =
+  /^[\p{Extended_Pictographic}\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]$/u
+
+/** Display columns of one code point: 0 for combining marks and format characters, 2 for wide ones. */
+function columnsOf(char: string): number {
+  if (ZERO_WIDTH.test(char)) return 0
+  return WIDE.test(char) ? 2 : 1
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 
 import { RedirectRefused, checkRedirect, isInternalHost } from './redirect-policy.js'
 import { statusLine } from './node-http.js'
+import { formatBytes, formatSeconds } from './units.js'
 
 /** What a download throws: an HTTP status, a failed connection, a body that broke off, or a bound. */
 export class DownloadError extends Error {
@@ -30,8 +31,21 @@ export interface HttpAnswer {
   discard(): void
 }
 
-/** Sends one GET without following redirects. Rejects on a network error (or when `signal` aborts). */
-export type HttpOpen = (url: URL, signal: AbortSignal) => Promise<HttpAnswer>
+/**
+ * Sends one GET without following redirects, with `headers` added. Rejects on a network error (or when
+ * `signal` aborts).
+ */
+export type HttpOpen = (
+  url: URL,
+  signal: AbortSignal,
+  headers?: Record<string, string>,
+) => Promise<HttpAnswer>
+
+/**
+ * Extra request headers for one hop, decided from that hop's URL alone (and whether a redirect led
+ * there): how credentials stay with the hosts they are meant for (util/github-token.ts).
+ */
+export type HeadersFor = (url: URL, redirected: boolean) => Record<string, string>
 
 export interface DownloadBounds {
   /** Most bytes accepted, counted after decoding. */
@@ -46,7 +60,11 @@ export interface BoundedDownloadOptions extends DownloadBounds {
   attempts?: number
   /** Delay before the second attempt; doubled after each retry. */
   retryDelayMs?: number
+  /** Told about each retry: attempt n of m, why, and the wait. */
   onRetry?: (message: string) => void
+  /** Told how far the download is: at most about one line a second, or one per quarter when the size is known. */
+  onProgress?: (line: string) => void
+  headersFor?: HeadersFor
   /** What is being downloaded, for messages: "plugin", "recipe template". */
   what: string
 }
@@ -77,7 +95,9 @@ export async function boundedDownload(
       await sink.reset()
       const failure = deadline.aborted ? deadlineError(options) : toDownloadError(error)
       if (attempt >= attempts || !isRetryable(failure)) throw failure
-      options.onRetry?.(`${failure.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${attempts})`)
+      options.onRetry?.(
+        `attempt ${attempt}/${attempts} failed: ${failure.message}; retrying in ${formatSeconds(delay)}`,
+      )
       await sleep(delay, deadline).catch(() => {
         throw deadlineError(options)
       })
@@ -97,7 +117,7 @@ async function attemptOnce(
   let answer: HttpAnswer
   for (let hops = 0; ; hops++) {
     try {
-      answer = await options.open(url, deadline)
+      answer = await options.open(url, deadline, options.headersFor?.(url, hops > 0) ?? {})
     } catch (error) {
       if (deadline.aborted) throw deadlineError(options)
       throw new DownloadError('connect', errorText(error))
@@ -134,6 +154,7 @@ async function attemptOnce(
   }
   const hash = createHash('sha256')
   let received = 0
+  const meter = progressMeter(expected, options.onProgress)
   try {
     for await (const chunk of answer.body) {
       received += chunk.byteLength
@@ -143,6 +164,7 @@ async function attemptOnce(
       }
       hash.update(chunk)
       await sink.write(chunk)
+      meter.update(received)
     }
   } catch (error) {
     if (error instanceof DownloadError) throw error
@@ -155,7 +177,41 @@ async function attemptOnce(
   }
   if (expected !== undefined && received !== expected)
     throw new DownloadError('body', `response body has ${received} bytes but Content-Length is ${expected}`)
+  meter.done(received)
   return { bytes: received, sha256: hash.digest('hex') }
+}
+
+const PROGRESS_INTERVAL_MS = 1000
+
+/**
+ * Progress lines for one attempt: `Downloaded 3.0 MiB of 12.0 MiB (25%)`. With a known size, a line
+ * when a quarter is crossed; without one, a line a second; never more than one a second either way.
+ */
+function progressMeter(total: number | undefined, report: ((line: string) => void) | undefined) {
+  const started = performance.now()
+  let lastAt = started
+  let lastQuarter = 0
+  const line = (received: number): string =>
+    total === undefined || total === 0
+      ? `Downloaded ${formatBytes(received)}`
+      : `Downloaded ${formatBytes(received)} of ${formatBytes(total)} (${Math.floor((received / total) * 100)}%)`
+  return {
+    update(received: number): void {
+      if (!report) return
+      const now = performance.now()
+      if (now - lastAt < PROGRESS_INTERVAL_MS) return
+      if (total !== undefined && total > 0) {
+        const quarter = Math.floor((received / total) * 4)
+        if (quarter <= lastQuarter || received >= total) return
+        lastQuarter = quarter
+      }
+      lastAt = now
+      report(line(received))
+    },
+    done(received: number): void {
+      report?.(`Downloaded ${formatBytes(received)} in ${formatSeconds(performance.now() - started)}`)
+    },
+  }
 }
 
 function tooLarge(options: BoundedDownloadOptions, detail: string): DownloadError {
@@ -200,8 +256,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Node's fetch as an HttpOpen: redirects are ours to follow; the body comes decoded. */
 export function fetchOpen(fetchImpl: typeof fetch = fetch): HttpOpen {
-  return async (url, signal) => {
-    const response = await fetchImpl(url, { redirect: 'manual', signal })
+  return async (url, signal, headers = {}) => {
+    const response = await fetchImpl(url, { redirect: 'manual', signal, headers })
     return {
       status: response.status,
       header: (name) => response.headers.get(name) ?? undefined,
