@@ -3,9 +3,11 @@
 // run against one replica in its own process. Prints a table, writes JSON to bench/results/.
 // Usage: npm run bench  (= compile + bundle + this)   or   node bench/compare.mjs [--runs 3]
 //   [--multi-runs 2] [--query-calls 1000] [--update-calls 200] [--compute 40]
-//   [--only cold,warm,actions-cache,calls,multi,compute,sizes] [--node <path>]
+//   [--only cold,warm,actions-cache,calls,multi,compute,sizes,whole-job] [--node <path>]
 // The size series alone (plugins of ~140 KB, ~1.4 MB, ~5.5 MB and the 12.7 MB JS one; a few minutes):
 //   node bench/compare.mjs --only sizes --runs 3
+// The whole-job row (npm i -g icp-cli + icp identity import + icp sync vs the Action; needs the npm registry):
+//   node bench/compare.mjs --only whole-job --runs 3
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -712,6 +714,83 @@ if (ONLY.has('sizes')) {
   }
   await service.stop()
   server.close()
+}
+
+// ---- whole job: installing icp-cli and importing the identity are part of a fresh runner's job too ----
+// icp side, timed together: `npm i -g` into an empty prefix with an empty npm cache (what a fresh runner
+// has), `icp identity import`, `icp sync`. The @icp-sdk/icp-cli wrapper is not on the registry this
+// machine reaches; its Linux x64 package (the same binary the wrapper installs) is. Ours: the Action on
+// a fresh runner, its checkout by the runner not counted (neither is Node's setup for icp's npm).
+if (ONLY.has('whole-job')) {
+  const { sizedComponent } = await import('./plugins/sized.mjs')
+  const noopWat = readFileSync(join(ROOT, 'bench/plugins/noop.wat'), 'utf8')
+  const ICP_PACKAGE = '@icp-sdk/icp-cli-linux-x64@1.5.0'
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+  async function icpWholeJob(dir) {
+    const home = freshDir('icp-job')
+    const prefix = join(home, 'prefix')
+    mkdirSync(prefix, { recursive: true })
+    const env = { ...icpEnv, HOME: home, ICP_HOME: join(home, '.icp') }
+    const t = performance.now()
+    const install = await runProcess(
+      npm,
+      [
+        'i',
+        '-g',
+        '--prefix',
+        prefix,
+        '--cache',
+        join(home, 'npm-cache'),
+        '--no-audit',
+        '--no-fund',
+        ICP_PACKAGE,
+      ],
+      { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 600_000 },
+    )
+    check(install, 'npm i -g icp-cli')
+    const icp = join(prefix, 'lib/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
+    const installMs = performance.now() - t
+    check(
+      await runProcess(
+        icp,
+        ['identity', 'import', 'bench', '--from-pem', pemFile, '--storage', 'plaintext'],
+        {
+          env,
+        },
+      ),
+      'icp identity import',
+    )
+    check(
+      await runProcess(icp, ['sync', '-e', ENV_NAME, '--identity', 'bench'], { env, cwd: dir }),
+      'icp sync',
+    )
+    const wallMs = performance.now() - t
+    rmSync(home, { recursive: true, force: true })
+    return { wallMs, installMs }
+  }
+  for (const [label, bytes] of [
+    ['~140 KB WAT', 140_000],
+    ['~1.4 MB WAT', 1_400_000],
+  ]) {
+    const file = join(work, `job-${bytes}.wasm`)
+    writeFileSync(file, await sizedComponent(componentFromWat, noopWat, bytes))
+    const dir = project(file, 'noop')
+    const icp = []
+    const action = []
+    for (let i = 0; i < RUNS; i++) {
+      icp.push(await icpWholeJob(dir))
+      action.push(await actionSync(dir, freshDir('runner')))
+    }
+    raw[`whole-job-${label}`] = { icp, action: action.map(({ wallMs }) => ({ wallMs })) }
+    row(
+      `whole job, fresh runner, ${label} plugin: npm i -g icp-cli + identity import + icp sync vs the Action`,
+      med(icp, 'wallMs'),
+      med(action, 'wallMs'),
+      'report',
+      `npm install alone ${med(icp, 'installMs').toFixed(0)} ms`,
+      { host: 'action' },
+    )
+  }
 }
 
 replica.kill('SIGTERM')
