@@ -745,7 +745,8 @@ if (ONLY.has('whole-job')) {
         '--no-fund',
         ICP_PACKAGE,
       ],
-      { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 600_000 },
+      // The machine's own npm settings (registry, CA), but an empty cache and prefix.
+      { env: process.env, timeoutMs: 600_000 },
     )
     check(install, 'npm i -g icp-cli')
     const icp = join(prefix, 'lib/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp')
