@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os'
 
 import * as core from '@actions/core'
 
-import { cacheLayout, makeRunDir, removeRunDir } from '../cache-layout.js'
-import { redact, redactDeep } from '../report/redact.js'
-import { unsupportedPlatform } from '../platform.js'
+import { cacheLayout, makeRunDir, removeRunDir } from '../store/layout.js'
+import { redact, redactDeep } from './redact.js'
+import { unsupportedPlatform } from '../util/platform.js'
 import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
-import { runSync } from '../sync.js'
+import { runSync } from '../run/sync.js'
 import { annotateError } from './annotations.js'
 import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
@@ -78,7 +78,7 @@ export async function run(): Promise<void> {
 }
 
 async function publish(raw: SyncResult, summary: boolean, secrets: string[]): Promise<void> {
-  // Redacted field by field before anything is serialised or rendered (see report/redact.ts).
+  // Redacted field by field before anything is serialised or rendered (see action/redact.ts).
   const result = redactDeep(raw, secrets)
   if (result.error) annotateError(result.error, 'icp-sync', (text) => redact(text, secrets))
   // Each untrusted-mode refusal on its own manifest line.

@@ -1,16 +1,16 @@
-// icp-sync: the same pipeline as the Action, with no @actions/* at run time (entry: src/cli.ts).
+// icp-sync: the same pipeline as the Action, with no @actions/* at run time (entry: src/cli/bin.ts).
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { USAGE, parseCli } from './args.js'
-import { unsupportedPlatform } from '../platform.js'
-import { createFetchDownload } from '../plugin/download.js'
-import { transpilePlugin } from '../plugin/transpile.js'
+import { unsupportedPlatform } from '../util/platform.js'
+import { createFetchDownload } from '../store/download.js'
+import { transpilePlugin } from '../store/transpile.js'
 import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
-import { plainObserver, ttyObserver } from '../report/terminal.js'
+import { plainObserver, ttyObserver } from './terminal.js'
 import { inertBlock, terminalSafe } from '../report/inert.js'
 import { closingError } from '../report/text.js'
-import { runSync } from '../sync.js'
+import { runSync } from '../run/sync.js'
 
 async function inspect(file: string, cacheDir: string): Promise<void> {
   const bytes = await readFile(resolve(file))

@@ -13,7 +13,7 @@ import {
 } from './interface.js'
 import { memoryLimitText } from './memory-budget.js'
 import { worldTypeMismatches } from './world-types.js'
-import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
+import { TranspileError, transpilePlugin, type TranspiledPlugin } from '../store/transpile.js'
 import type { GuestTarget } from './protocol.js'
 import { formatBytes, formatSeconds } from '../util/units.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
@@ -21,7 +21,7 @@ import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginReque
 export type * from './types.js'
 export { computeLimitMessage, prewarmWorkers as prewarmPluginWorkers } from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
-export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
+export { TRANSPILER_VERSION, transpilePlugin } from '../store/transpile.js'
 
 class RunFailure extends Error {
   constructor(

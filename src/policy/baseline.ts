@@ -8,12 +8,12 @@
 //
 // The comparison pins what it saw: a path plugin's sha256 as compared becomes the step's expected sha256
 // for the run, so a file rewritten afterwards (by a script step before the plugin step, say) is refused
-// rather than run unchecked (`pinnedSha256`, checked in src/sync.ts).
+// rather than run unchecked (`pinnedSha256`, checked in src/run/sync.ts).
 import { resolve } from 'node:path'
 
-import { sha256Hex } from '../cache-layout.js'
-import { OptionError } from '../options.js'
-import { MAX_PLUGIN_BYTES } from '../plugin/download.js'
+import { sha256Hex } from '../store/layout.js'
+import { OptionError } from '../options/parse.js'
+import { MAX_PLUGIN_BYTES } from '../store/download.js'
 import { loadProject } from '../project/load.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'

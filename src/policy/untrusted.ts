@@ -9,8 +9,8 @@
 // - a plugin `path:` must be a regular file inside the project with no symlink on the way (the same
 //   checker as declared `dirs`/`files`, src/plugin/paths.ts), and its `dirs`/`files` are checked now too;
 // - a plugin `url:` only when its sha256 is listed in `trusted-plugins`.
-import { OptionError } from '../options.js'
-import { CACHEABLE_SHA256 } from '../cache-layout.js'
+import { OptionError } from '../options/parse.js'
+import { CACHEABLE_SHA256 } from '../store/layout.js'
 import { DeclaredPathError, checkPath } from '../plugin/paths.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'

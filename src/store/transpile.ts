@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { sha256Hex } from '../cache-layout.js'
+import { sha256Hex } from './layout.js'
 import { ensureDir } from '../util/make-dir.js'
 
 // The transpiler is loaded on the first cache miss only: its module starts compiling a 3.4 MB wasm

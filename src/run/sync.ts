@@ -1,7 +1,7 @@
 // The pipeline both edges share: manifest → plan → run → result.
 // Canisters run up to `parallel` at once; the steps of one canister run in order and stop at the first
 // failure; one canister failing never stops the others (as icp sync).
-import { cacheLayout } from './cache-layout.js'
+import { cacheLayout } from '../store/layout.js'
 import {
   canisterCaller,
   checkCanisterRunning,
@@ -9,13 +9,13 @@ import {
   prepareBls,
   type CallRecord,
   type IcConnection,
-} from './ic/index.js'
-import { loadIdentity, type LoadedIdentity } from './identity/index.js'
-import type { SyncOptions } from './options.js'
-import { untrustedRefusals } from './policy/untrusted.js'
-import { checkPinned, compareWithBaseline, pluginChangeRefusals } from './policy/baseline.js'
-import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
-import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
+} from '../ic/index.js'
+import { loadIdentity, type LoadedIdentity } from '../identity/index.js'
+import type { SyncOptions } from '../options/parse.js'
+import { untrustedRefusals } from '../policy/untrusted.js'
+import { checkPinned, compareWithBaseline, pluginChangeRefusals } from '../policy/baseline.js'
+import { prewarmPluginWorkers, runPlugin } from '../plugin/index.js'
+import { type DownloadFn, resolvePluginSource } from '../store/source.js'
 import {
   loadProject,
   planSync,
@@ -24,10 +24,10 @@ import {
   type PlannedCanister,
   type PlannedStep,
   type SyncPlan,
-} from './project/index.js'
-import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
-import { boundedTrace } from './report/call-trace.js'
-import { type CapabilityRow, capabilityRows, recordComponent } from './report/capabilities.js'
+} from '../project/index.js'
+import type { CanisterRef, StepRef, SyncObserver } from '../report/observer.js'
+import { boundedTrace } from '../report/call-trace.js'
+import { type CapabilityRow, capabilityRows, recordComponent } from '../report/capabilities.js'
 import {
   type CanisterResult,
   type StepResult,
@@ -35,15 +35,15 @@ import {
   type SyncResult,
   boundedChain,
   errorInfo,
-} from './report/result.js'
-import { mapBounded } from './util/pool.js'
+} from '../report/result.js'
+import { mapBounded } from '../util/pool.js'
 
 /** What an edge (the Action or the CLI) plugs into the pipeline: I/O, caches, reporting. */
 export interface SyncServices {
   observer: SyncObserver
-  /** Root of the on-disk caches (layout and trust: src/cache-layout.ts). */
+  /** Root of the on-disk caches (layout and trust: src/store/layout.ts). */
   cacheDir: string
-  /** Downloads a URL to a file (bounded, plugin/download.ts): fetch in the CLI, @actions/http-client in the Action. */
+  /** Downloads a URL to a file (bounded, store/download.ts): fetch in the CLI, @actions/http-client in the Action. */
   download: DownloadFn
   /** Keeps downloaded plugins between runs (the Action's Actions cache); optional. */
   caches?: PersistentCaches
@@ -57,7 +57,7 @@ export interface SyncServices {
 
 /**
  * A cache that outlives the run, for URL plugins' bytes only (keyed by sha256; never generated code, see
- * src/cache-layout.ts). Restores happen before the files are needed; saves after the sync.
+ * src/store/layout.ts). Restores happen before the files are needed; saves after the sync.
  */
 export interface PersistentCaches {
   restorePlugins(sha256s: string[]): Promise<unknown>
@@ -299,7 +299,7 @@ async function runStep(
         return result
       }
       // Loaded on first use: child_process and readline cost start-up time a plugin-only sync never needs.
-      const { runScript } = await import('./steps/script.js')
+      const { runScript } = await import('./script.js')
       await runScript(step.commands, {
         canisterDir: canister.dir,
         environment: context.plan.environment,

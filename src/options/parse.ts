@@ -1,9 +1,9 @@
 import { Principal } from '@icp-sdk/core/principal'
 
-import { parseIdsInput } from './project/ids.js'
+import { parseIdsInput } from '../project/ids.js'
 
 // What one sync run is asked to do, and the parsers of its options. Both edges build SyncOptions by a
-// loop over one option table (option-table.ts): the Action from its inputs, the CLI from its flags.
+// loop over one option table (table.ts): the Action from its inputs, the CLI from its flags.
 
 export interface SyncOptions {
   /** Absolute path of the directory that holds icp.yaml. */
@@ -58,7 +58,7 @@ export class OptionError extends Error {
   }
 }
 
-// The parsers of the option table (src/option-table.ts). Each gets the raw text and the name the user
+// The parsers of the option table (src/options/table.ts). Each gets the raw text and the name the user
 // gave it under (input, flag or variable), so its errors read the same on both edges but for that name.
 
 /** Inclusive bounds of a whole-number option, declared in the option table. */
