@@ -35,7 +35,7 @@ import {
   readVerifiedPlugin,
   sha256Hex,
   storeVerifiedPlugin,
-} from '../store/layout.js'
+} from '../store/index.js'
 import {
   CacheServiceClient,
   CacheServiceError,

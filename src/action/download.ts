@@ -4,7 +4,7 @@
 // Loaded on the first download: most runs use path plugins or find URL plugins in the cache.
 import type { IncomingMessage } from 'node:http'
 
-import { type DownloadFn, createDownload } from '../store/download.js'
+import { type DownloadFn, createDownload } from '../store/index.js'
 import type { HttpOpen } from '../util/bounded-download.js'
 
 export function createHttpClientDownload(

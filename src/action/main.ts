@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 
 import * as core from '@actions/core'
 
-import { cacheLayout, makeRunDir, removeRunDir } from '../store/layout.js'
+import { cacheLayout, makeRunDir, openPluginStore, removeRunDir } from '../store/index.js'
 import { redact, redactDeep } from './redact.js'
 import { unsupportedPlatform } from '../util/platform.js'
 import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
@@ -54,14 +54,17 @@ export async function run(): Promise<void> {
     const result = await runSync(options, {
       observer: debug ? withStepDebug(observer, debug) : observer,
       cacheDir: runDir,
-      download: createHttpClientDownload({ githubToken }),
-      caches: actionsCache.available
-        ? {
-            restorePlugins: (shas) =>
-              traced(debug, 'restore plugins', shas, actionsCache.restorePlugins(shas)),
-            save: (shas) => traced(debug, 'save plugins', shas, actionsCache.savePlugins(shas)),
-          }
-        : undefined,
+      store: openPluginStore({
+        cacheDir: runDir,
+        download: createHttpClientDownload({ githubToken }),
+        remote: actionsCache.available
+          ? {
+              restorePlugins: (shas) =>
+                traced(debug, 'restore plugins', shas, actionsCache.restorePlugins(shas)),
+              save: (shas) => traced(debug, 'save plugins', shas, actionsCache.savePlugins(shas)),
+            }
+          : undefined,
+      }),
       processEnv: process.env,
       identitySource: "input 'identity-pem'",
       recipeFilesInsideProject: true,

@@ -19,7 +19,7 @@ import {
   type Bounds,
   type SyncOptions,
 } from './parse.js'
-import { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, MEMORY_LIMIT_MB } from '../plugin/limits.js'
+import { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, MEMORY_LIMIT_MB } from '../plugin/index.js'
 import { trustedPluginsOption } from '../policy/untrusted.js'
 import { locateProjectRoot } from '../project/locate.js'
 

@@ -26,7 +26,7 @@ import {
   type WorkerMessage,
   type WorkerOutcome,
 } from './protocol.js'
-import type { TranspiledPlugin } from '../store/transpile.js'
+import type { TranspiledPlugin } from './transpiled.js'
 import type {
   CallOutcome,
   InterfaceVersion,

@@ -11,9 +11,8 @@
 // rather than run unchecked (`pinnedSha256`, checked in src/run/sync.ts).
 import { resolve } from 'node:path'
 
-import { sha256Hex } from '../store/layout.js'
 import { OptionError } from '../options/parse.js'
-import { MAX_PLUGIN_BYTES } from '../store/download.js'
+import { MAX_PLUGIN_BYTES, sha256Hex } from '../store/index.js'
 import { loadProject } from '../project/load.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'

@@ -10,8 +10,8 @@
 //   checker as declared `dirs`/`files`, src/plugin/paths.ts), and its `dirs`/`files` are checked now too;
 // - a plugin `url:` only when its sha256 is listed in `trusted-plugins`.
 import { OptionError } from '../options/parse.js'
-import { CACHEABLE_SHA256 } from '../store/layout.js'
-import { DeclaredPathError, checkPath } from '../plugin/paths.js'
+import { CACHEABLE_SHA256 } from '../store/index.js'
+import { DeclaredPathError, checkPath } from '../plugin/index.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'
 

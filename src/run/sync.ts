@@ -1,7 +1,6 @@
 // The pipeline both edges share: manifest → plan → run → result.
 // Canisters run up to `parallel` at once; the steps of one canister run in order and stop at the first
 // failure; one canister failing never stops the others (as icp sync).
-import { cacheLayout } from '../store/layout.js'
 import {
   canisterCaller,
   checkCanisterRunning,
@@ -15,7 +14,6 @@ import type { SyncOptions } from '../options/parse.js'
 import { untrustedRefusals } from '../policy/untrusted.js'
 import { checkPinned, compareWithBaseline, pluginChangeRefusals } from '../policy/baseline.js'
 import { prewarmPluginWorkers, runPlugin } from '../plugin/index.js'
-import { type DownloadFn, resolvePluginSource } from '../store/source.js'
 import {
   loadProject,
   planSync,
@@ -36,32 +34,22 @@ import {
   boundedChain,
   errorInfo,
 } from '../report/result.js'
+import { cacheLayout, type PluginStore } from '../store/index.js'
 import { mapBounded } from '../util/pool.js'
 
 /** What an edge (the Action or the CLI) plugs into the pipeline: I/O, caches, reporting. */
 export interface SyncServices {
   observer: SyncObserver
-  /** Root of the on-disk caches (layout and trust: src/store/layout.ts). */
+  /** Root of the on-disk caches (layout and trust: src/store/layout.ts): recipes and V8's code cache here. */
   cacheDir: string
-  /** Downloads a URL to a file (bounded, store/download.ts): fetch in the CLI, @actions/http-client in the Action. */
-  download: DownloadFn
-  /** Keeps downloaded plugins between runs (the Action's Actions cache); optional. */
-  caches?: PersistentCaches
+  /** Plugin bytes (path, or download + cache) and the modules the sandbox runs (src/store/). */
+  store: PluginStore
   /** The environment scripts start from (the script runner withholds the Action's inputs, as hygiene). */
   processEnv?: NodeJS.ProcessEnv
   /** How errors name where the identity came from, e.g. "input 'identity-pem'". */
   identitySource?: string
   /** `file://` recipe templates only from inside the project directory (the Action; see recipe.ts). */
   recipeFilesInsideProject?: boolean
-}
-
-/**
- * A cache that outlives the run, for URL plugins' bytes only (keyed by sha256; never generated code, see
- * src/store/layout.ts). Restores happen before the files are needed; saves after the sync.
- */
-export interface PersistentCaches {
-  restorePlugins(sha256s: string[]): Promise<unknown>
-  save(pluginSha256s: string[]): Promise<unknown>
 }
 
 /** Lines of a step's output kept for the failure dump. */
@@ -160,8 +148,7 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
       step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
     ),
   )
-  if (services.caches && urlShas.length > 0) await services.caches.restorePlugins(urlShas)
-  const used = { urlShas: new Set<string>() }
+  await services.store.restore(urlShas)
   const review: ReviewRows = new Map(
     (result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row]),
   )
@@ -175,13 +162,12 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
       connection,
       apiUrl,
       canisterIds,
-      used,
       refused: refused.get(canister.name),
       pinned,
       review,
     }),
   )
-  if (services.caches) await services.caches.save([...used.urlShas])
+  await services.store.save()
   return finish()
 }
 
@@ -193,8 +179,6 @@ interface CanisterContext {
   connection: IcConnection
   apiUrl: string
   canisterIds: Array<{ name: string; id: string }>
-  /** What this run used, for saving to the persistent caches afterwards. */
-  used: { urlShas: Set<string> }
   review: ReviewRows
   /** Set when plugin-changes: refuse stops this canister before anything of it runs. */
   refused?: ErrorInfo
@@ -339,20 +323,16 @@ async function runPluginStep(
   stepNumber: number,
 ): Promise<void> {
   const { options, services } = context
-  const caches = cacheLayout(services.cacheDir)
-  const source = await resolvePluginSource({
+  const source = await services.store.resolve({
     source: step.source,
     sha256: step.sha256,
     canisterDir: canister.dir,
     confineTo: options.untrusted ? options.projectDir : undefined,
-    cacheDir: caches.plugins,
-    download: services.download,
     onProgress: (line) => onLine('stdout', line),
     onWarning: (message) => services.observer.warning(`[${canister.name}] ${message}`),
   })
   if ('path' in step.source)
     checkPinned(context.pinned, canister.name, stepNumber, step.source.path, source.sha256)
-  if ('url' in step.source) context.used.urlShas.add(source.sha256)
   if (review) recordComponent(review, source)
   const trace = boundedTrace()
   const caller = canisterCaller(context.connection, {
@@ -386,8 +366,8 @@ async function runPluginStep(
       wallSeconds: options.timeoutSeconds,
       memoryMb: options.memoryLimitMb,
     },
-    cacheDir: caches.transpiled,
-    codeCacheDir: caches.codeCache,
+    transpile: services.store.transpile,
+    codeCacheDir: cacheLayout(services.cacheDir).codeCache,
     onLine,
   })
   if (review && run.interfaceVersion) review.interfaceVersion = run.interfaceVersion

@@ -28,7 +28,7 @@ import {
   sha256Hex,
   stagePlugin,
 } from './layout.js'
-import { checkPath, readCheckedFile } from '../plugin/paths.js'
+import { checkPath, readCheckedFile } from '../plugin/index.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 export type { DownloadFn } from './download.js'
