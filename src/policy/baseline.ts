@@ -11,23 +11,13 @@
 // rather than run unchecked (`pinnedSha256`, checked in src/run/sync.ts).
 import { resolve } from 'node:path'
 
-import { OptionError } from '../options/parse.js'
+import { OptionError } from '../util/option-error.js'
 import { MAX_PLUGIN_BYTES, sha256Hex } from '../store/index.js'
 import { loadProject } from '../project/load.js'
-import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
+import type { PlannedStep, Project, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'
+import type { StepChange } from '../report/result.js'
 import { readWholeFile } from '../util/read-whole.js'
-
-export interface StepChange {
-  canister: string
-  /** 1-based step index; for a removed step, its index in the baseline. */
-  step: number
-  kind: 'script' | 'plugin'
-  /** What changed, e.g. `new step`, `sha256 changed: … → …`, `dirs added: www`. */
-  changes: string[]
-  /** In the checkout being synced; absent for a removed step. */
-  position?: SourcePosition
-}
 
 interface Fingerprint {
   kind: 'script' | 'plugin'
