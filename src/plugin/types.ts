@@ -1,5 +1,5 @@
-// Public shapes of the plugin sandbox (docs: contracts.md "src/plugin/"). Kept apart from the code so
-// callers (the IC module, the pipeline) can import them without pulling in the runtime.
+// Public shapes of the plugin sandbox (src/plugin/README.md), handed on by its door (index.ts). Kept
+// apart from the code: the IC module and the project model take them as types only.
 
 import type { Transpile } from './transpiled.js'
 
