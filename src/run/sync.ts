@@ -79,76 +79,19 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
     return result
   }
 
-  let plan: SyncPlan
-  /** Canister name → why it may not run (plugin-changes: refuse). */
-  let refused = new Map<string, ErrorInfo>()
-  /** Path plugins' sha256 as compared with the baseline: what they must still be when they run. */
-  let pinned: Map<string, string> | undefined
-  let identity: LoadedIdentity
-  let connection: IcConnection
+  let prepared: Prepared | undefined
   try {
-    // The certificate verifier's wasm compiles in the background while the manifest is read.
-    prepareBls()
-    const project = await loadProject(options.projectDir, {
-      cacheDir: cacheLayout(services.cacheDir).recipes,
-      filesInsideProject: services.recipeFilesInsideProject,
-      leaveRecipes: options.untrusted,
-      fetch: recipeFetch(options.githubToken),
-    })
-    plan = await planSync(project, {
-      environment: options.environment,
-      canisters: options.canisters,
-      canisterIds: options.canisterIds,
-      shard: options.shard,
-      networkOverride: { url: options.networkUrl, rootKey: options.rootKey },
-    })
-    result.network = plan.network.name
-    plan.warnings.forEach(warn)
-    if (options.untrusted) {
-      // Before any identity, canister call or download: see src/policy/untrusted.ts.
-      const untrusted = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
-      if (untrusted) {
-        result.error = untrusted.error
-        result.refusals = untrusted.refusals
-        return finish()
-      }
-    }
-    if (options.baselineDir) {
-      const comparison = await compareWithBaseline(project, plan, options.baselineDir)
-      result.baselineChanges = comparison.changes
-      pinned = comparison.pinned
-      if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
-    }
-    // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
-    const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
-    prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
-    if (plan.canisters.length === 0) {
-      if (plan.notice) observer.info(plan.notice)
-      return finish()
-    }
-    identity = await loadIdentity({
-      pem: options.identityPem,
-      password: options.identityPassword,
-      source: services.identitySource,
-    })
-    identity.warnings.forEach(warn)
-    result.identityPrincipal = identity.principal
-    connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
-    connection.warnings.forEach(warn)
-    result.capabilities = capabilityRows(plan.canisters, identity.principal, options.proxy)
+    prepared = await prepare(options, services, result, warn)
   } catch (error) {
     result.error = errorInfo(error)
     return finish()
   }
+  if (!prepared) return finish()
+  const { plan, refused, pinned, identity, connection } = prepared
 
   const apiUrl = plan.network.apiUrl
   const canisterIds = sortedCanisterIds(plan.canisterIds)
-  const urlShas = plan.canisters.flatMap((c) =>
-    c.steps.flatMap((step) =>
-      step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
-    ),
-  )
-  await services.store.restore(urlShas)
+  await services.store.restore(urlPluginShas(plan))
   const review: ReviewRows = new Map(
     (result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row]),
   )
@@ -169,6 +112,91 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
   )
   await services.store.save()
   return finish()
+}
+
+/** What the canister runs need, once the project is planned and checked and the network is reached. */
+interface Prepared {
+  plan: SyncPlan
+  /** Canister name → why it may not run (plugin-changes: refuse). */
+  refused: Map<string, ErrorInfo>
+  /** Path plugins' sha256 as compared with the baseline: what they must still be when they run. */
+  pinned?: Map<string, string>
+  identity: LoadedIdentity
+  connection: IcConnection
+}
+
+/**
+ * Manifest → plan → policy checks → identity → connection, filling in `result` on the way. Undefined
+ * when the run ends here without an error thrown (untrusted-mode refusals, nothing to sync).
+ */
+async function prepare(
+  options: SyncOptions,
+  services: SyncServices,
+  result: SyncResult,
+  warn: (message: string) => void,
+): Promise<Prepared | undefined> {
+  const { observer } = services
+  let refused = new Map<string, ErrorInfo>()
+  let pinned: Map<string, string> | undefined
+  // The certificate verifier's wasm compiles in the background while the manifest is read.
+  prepareBls()
+  const project = await loadProject(options.projectDir, {
+    cacheDir: cacheLayout(services.cacheDir).recipes,
+    filesInsideProject: services.recipeFilesInsideProject,
+    leaveRecipes: options.untrusted,
+    fetch: recipeFetch(options.githubToken),
+  })
+  const plan = await planSync(project, {
+    environment: options.environment,
+    canisters: options.canisters,
+    canisterIds: options.canisterIds,
+    shard: options.shard,
+    networkOverride: { url: options.networkUrl, rootKey: options.rootKey },
+  })
+  result.network = plan.network.name
+  plan.warnings.forEach(warn)
+  if (options.untrusted) {
+    // Before any identity, canister call or download: see src/policy/untrusted.ts.
+    const untrusted = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
+    if (untrusted) {
+      result.error = untrusted.error
+      result.refusals = untrusted.refusals
+      return undefined
+    }
+  }
+  if (options.baselineDir) {
+    const comparison = await compareWithBaseline(project, plan, options.baselineDir)
+    result.baselineChanges = comparison.changes
+    pinned = comparison.pinned
+    if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
+  }
+  // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
+  const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
+  prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
+  if (plan.canisters.length === 0) {
+    if (plan.notice) observer.info(plan.notice)
+    return undefined
+  }
+  const identity = await loadIdentity({
+    pem: options.identityPem,
+    password: options.identityPassword,
+    source: services.identitySource,
+  })
+  identity.warnings.forEach(warn)
+  result.identityPrincipal = identity.principal
+  const connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
+  connection.warnings.forEach(warn)
+  result.capabilities = capabilityRows(plan.canisters, identity.principal, options.proxy)
+  return { plan, refused, pinned, identity, connection }
+}
+
+/** The sha256s of the plan's URL plugins: what the store restores from its remote cache first. */
+function urlPluginShas(plan: SyncPlan): string[] {
+  return plan.canisters.flatMap((c) =>
+    c.steps.flatMap((step) =>
+      step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
+    ),
+  )
 }
 
 interface CanisterContext {
