@@ -25,6 +25,7 @@ const { NODE24 } = await helpers('paths.js')
 const { componentFromWat } = await helpers('wat.js')
 const { FakeCacheServer } = await helpers('cache-server.js')
 const { runPlugin } = await import(pathToFileURL(join(ROOT, 'build/src/plugin/index.js')).href)
+const { transpilerAt } = await import(pathToFileURL(join(ROOT, 'build/src/store/index.js')).href)
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -406,7 +407,7 @@ if (ONLY.has('calls')) {
       canisterCall: async () => ({ ok: new Uint8Array(16) }),
       metadataSection: async () => ({ ok: undefined }),
       limits: { computeSeconds: 600, memoryMb: 2048 },
-      cacheDir: join(work, 'bridge-transpiled'),
+      transpile: transpilerAt(join(work, 'bridge-transpiled')),
     }).then((r) => {
       if (!r.ok) throw new Error(JSON.stringify(r.error))
       return r

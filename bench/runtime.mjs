@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { runPlugin, transpilePlugin } from '../build/src/plugin/index.js'
+import { runPlugin } from '../build/src/plugin/index.js'
+import { transpilePlugin, transpilerAt } from '../build/src/store/index.js'
 import { suiteV1 } from '../build/__tests__/helpers/plugin-fixtures.js'
 
 const RUNS = 5
@@ -39,7 +40,7 @@ function request(environment, extra = {}) {
     canisterCall: async () => ({ ok: new Uint8Array(64) }),
     metadataSection: async () => ({ ok: undefined }),
     limits: { computeSeconds: 600, memoryMb: 2048 },
-    cacheDir,
+    transpile: transpilerAt(cacheDir),
     ...extra,
   }
 }

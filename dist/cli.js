@@ -10,7 +10,7 @@ import {
 import "./chunk-E4ELRYV2.js";
 import "./chunk-NV5WPINZ.js";
 
-// src/cli.ts
+// src/cli/bin.ts
 import { join } from "node:path";
 useCodeCache(join(cacheDirFromArgv(process.argv.slice(2)), "v8"));
-await import("./chunk-W42QEBXQ.js");
+await import("./chunk-AGNKUD55.js");

@@ -21,7 +21,7 @@ const outdir = resolve(root, process.argv[2] ?? 'dist')
 
 const ENTRY_POINTS = {
   index: 'src/index.ts',
-  cli: 'src/cli.ts',
+  cli: 'src/cli/bin.ts',
   'plugin-worker': 'src/plugin/plugin-worker.ts',
 }
 

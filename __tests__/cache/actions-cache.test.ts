@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 
 import { AZURE_STORAGE_VERSION } from '../../src/action/cache-service.js'
 import { MAX_CACHED_PLUGIN_BYTES, pluginCacheKey, pluginCacheVersion } from '../../src/action/cache.js'
-import { resolvePluginSource, sha256Hex } from '../../src/plugin/source.js'
+import { resolvePluginSource, sha256Hex } from '../../src/store/source.js'
 import type { DriverOutput, DriverStep } from '../helpers/cache-driver.js'
 import { FakeCacheServer } from '../helpers/cache-server.js'
 import { PluginHttpServer, closedPort } from '../helpers/http-server.js'

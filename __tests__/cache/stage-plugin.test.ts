@@ -1,4 +1,4 @@
-// stagePlugin (src/cache-layout.ts), the one way plugin bytes become a cache entry: a restore from the
+// stagePlugin (src/store/layout.ts), the one way plugin bytes become a cache entry: a restore from the
 // Actions cache (storeVerifiedPlugin) reports what happened to the rename, never "stored" when it was not.
 import { describe, expect, test } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { StageError, sha256Hex, storeVerifiedPlugin } from '../../src/cache-layout.js'
+import { StageError, sha256Hex, storeVerifiedPlugin } from '../../src/store/layout.js'
 
 const PLUGIN = new Uint8Array(randomBytes(4096))
 const SHA = sha256Hex(PLUGIN)

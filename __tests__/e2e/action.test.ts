@@ -143,7 +143,7 @@ describe('the bundled Action against the local replica', () => {
   })
 
   test('the run kept its caches in a directory of its own under RUNNER_TEMP and removed it at the end', () => {
-    // Generated code and V8's code cache never outlive the run (src/cache-layout.ts).
+    // Generated code and V8's code cache never outlive the run (src/store/layout.ts).
     expect(readdirSync(join(action.runnerDir, 'temp'))).toEqual([])
   })
 

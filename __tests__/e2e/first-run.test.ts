@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { type Replica, startReplica } from '../../replica/index.js'
-import { unsupportedPlatform } from '../../src/platform.js'
+import { unsupportedPlatform } from '../../src/util/platform.js'
 import { buildJsPlugin } from '../helpers/build-plugin.js'
 import {
   type TestIdentity,

@@ -13,7 +13,7 @@ import { constants, createBrotliCompress } from 'node:zlib'
 import { marked } from 'marked'
 
 import { type Replica, startReplica } from '../../replica/index.js'
-import { MAX_PLUGIN_BYTES } from '../../src/plugin/download.js'
+import { MAX_PLUGIN_BYTES } from '../../src/store/download.js'
 import { MAX_TEMPLATE_BYTES } from '../../src/project/recipe.js'
 import type { SyncResult } from '../../src/report/result.js'
 import { callsPlugin } from '../helpers/calls-plugin.js'

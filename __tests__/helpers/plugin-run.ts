@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import type { CallOutcome, PluginCallRequest, RunPluginRequest } from '../../src/plugin/index.js'
+import { transpilerAt } from '../../src/store/index.js'
 import { REPO_ROOT } from './paths.js'
 
 export const TRANSPILE_CACHE = join(REPO_ROOT, '.cache/transpile-tests')
@@ -77,7 +78,7 @@ export function request(
     canisterCall: testHandler(recorded),
     metadataSection: async () => ({ ok: undefined }),
     limits: { computeSeconds: 30, memoryMb: 1024, wallSeconds: 60 },
-    cacheDir: TRANSPILE_CACHE,
+    transpile: transpilerAt(TRANSPILE_CACHE),
     ...rest,
   }
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 
 import { parseCli } from '../../src/cli/args.js'
 import { cacheDirFromArgv } from '../../src/cli/cache-dir.js'
-import { plainObserver, ttyObserver } from '../../src/report/terminal.js'
+import { plainObserver, ttyObserver } from '../../src/cli/terminal.js'
 
 describe('CLI arguments', () => {
   test('names, flags and files become SyncOptions', () => {

@@ -5,7 +5,7 @@
 // of itself behind on every redraw.
 import { describe, expect, test } from '@jest/globals'
 
-import { fitRow, plainObserver, ttyObserver } from '../../src/report/terminal.js'
+import { fitRow, plainObserver, ttyObserver } from '../../src/cli/terminal.js'
 
 /** Screen lines as a terminal of `columns` columns shows them; wide characters take two columns. */
 class Screen {

@@ -1,4 +1,4 @@
-// The option table (src/option-table.ts) is the one place an option is declared: both edges read it,
+// The option table (src/options/table.ts) is the one place an option is declared: both edges read it,
 // and `--help`, action.yml and README's inputs table must say what it says.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -8,8 +8,8 @@ import { parse } from 'yaml'
 
 import { getInputs } from '../../src/action/inputs.js'
 import { USAGE, parseCli } from '../../src/cli/args.js'
-import { OPTION_TABLE, type OptionRow } from '../../src/option-table.js'
-import type { SyncOptions } from '../../src/options.js'
+import { OPTION_TABLE, type OptionRow } from '../../src/options/table.js'
+import type { SyncOptions } from '../../src/options/parse.js'
 import { optionsDebugLines } from '../../src/report/debug.js'
 import { REPO_ROOT } from '../helpers/paths.js'
 

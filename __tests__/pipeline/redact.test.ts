@@ -3,7 +3,7 @@ import { expect, test } from '@jest/globals'
 import { generateKeyPairSync } from 'node:crypto'
 
 import { identitySecrets } from '../../src/action/inputs.js'
-import { redact } from '../../src/report/redact.js'
+import { redact } from '../../src/action/redact.js'
 
 test('a short password given without a PEM is redacted, as the runner masks it', () => {
   const secrets = identitySecrets('', 'hunter7')

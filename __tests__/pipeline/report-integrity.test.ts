@@ -6,7 +6,7 @@ import { marked } from 'marked'
 
 import { resultOutputJson } from '../../src/action/result-output.js'
 import { SUMMARY_BUDGET_BYTES, renderSummary } from '../../src/action/summary.js'
-import { redactDeep } from '../../src/report/redact.js'
+import { redactDeep } from '../../src/action/redact.js'
 import type { CanisterResult, StepResult, SyncResult } from '../../src/report/result.js'
 
 /** Text that would be markup if it were not escaped: every trick the review used, and a few more. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { envName, runScript, scriptEnvironment } from '../../src/steps/script.js'
+import { envName, runScript, scriptEnvironment } from '../../src/run/script.js'
 
 function context(dir: string, lines: string[]) {
   return {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from '@jest/globals'
 
 import { runPlugin, type PluginRunResult } from '../../src/plugin/index.js'
+import { transpilerAt } from '../../src/store/index.js'
 import { componentFromWat } from '../helpers/wat.js'
 import {
   ENV_COMPONENT_WAT,
@@ -109,10 +110,16 @@ describe('a normal run', () => {
 
   test('a warm run does not transpile again', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'icp-transpile-'))
-    const cold = await runPlugin({ ...request(v1, project, { mode: 'count' }), cacheDir })
+    const cold = await runPlugin({
+      ...request(v1, project, { mode: 'count' }),
+      transpile: transpilerAt(cacheDir),
+    })
     expect(cold.timings.cacheHit).toBe(false)
     expect(cold.timings.transpileMs).toBeGreaterThan(0)
-    const warm = await runPlugin({ ...request(v1, project, { mode: 'count' }), cacheDir })
+    const warm = await runPlugin({
+      ...request(v1, project, { mode: 'count' }),
+      transpile: transpilerAt(cacheDir),
+    })
     expect(warm.timings).toMatchObject({ cacheHit: true, transpileMs: 0 })
     expect(warm.persistentStderr).toEqual(cold.persistentStderr)
     rmSync(cacheDir, { recursive: true, force: true })

@@ -4,7 +4,7 @@ import { expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { TRANSPILER_VERSION } from '../../src/plugin/transpile.js'
+import { TRANSPILER_VERSION } from '../../src/store/transpile.js'
 import { REPO_ROOT } from '../helpers/paths.js'
 
 const PACKAGE = '@bytecodealliance/jco-transpile'

@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { OptionError } from '../../src/options.js'
+import { OptionError } from '../../src/options/parse.js'
 import {
   ManifestError,
   idsFile,

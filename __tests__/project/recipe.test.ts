@@ -89,7 +89,7 @@ describe('recipes over http', () => {
     const dir = project(`type: ${base}/recipe.hbs\nsha256: ${sha256(TEMPLATE)}\n${config()}`)
     const before = hits.length
     // The plan then fails (no canister ID for web-app); the template was fetched before that.
-    const run = await runProcess(process.execPath, [join(REPO_ROOT, 'build/src/cli.js'), '-p', dir], {
+    const run = await runProcess(process.execPath, [join(REPO_ROOT, 'build/src/cli/bin.js'), '-p', dir], {
       env: { PATH: process.env.PATH, HOME: join(cacheDir, 'home'), ICP_SYNC_CACHE_DIR: cacheDir },
     })
     expect(run.stderr).toMatch(/web-app/)

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { httpClientOpen } from '../../src/action/download.js'
-import { type DownloadFn, createDownload, createFetchDownload } from '../../src/plugin/download.js'
+import { type DownloadFn, createDownload, createFetchDownload } from '../../src/store/download.js'
 import { closedPort, PluginHttpServer } from '../helpers/http-server.js'
 
 let server: PluginHttpServer

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { createFetchDownload } from '../../src/plugin/download.js'
+import { createFetchDownload } from '../../src/store/download.js'
 import { recipeFetch } from '../../src/project/recipe.js'
 import { githubHeaders, mayCarryGithubToken } from '../../src/util/github-token.js'
 import { GithubStandIn } from '../helpers/github-standin.js'

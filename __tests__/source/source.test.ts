@@ -17,13 +17,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { createHttpClientDownload } from '../../src/action/download.js'
-import { createFetchDownload } from '../../src/plugin/download.js'
+import { createFetchDownload } from '../../src/store/download.js'
 import {
   type DownloadFn,
   PluginSourceError,
   type ResolvePluginSourceRequest,
   resolvePluginSource,
-} from '../../src/plugin/source.js'
+} from '../../src/store/source.js'
 import { PluginHttpServer, closedPort } from '../helpers/http-server.js'
 
 const PLUGIN = new Uint8Array(randomBytes(64 * 1024))

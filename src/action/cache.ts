@@ -11,7 +11,7 @@
 // Anyone who can write the cache scope of the default branch can plant an entry (pull_request_target
 // jobs, a compromised step of any workflow on main), so an entry's content is data we check, never
 // something that acts on the file system: it is streamed, with a size cap, into a fresh file inside the
-// run's own directory (src/cache-layout.ts), hashed on the way, and kept only if it matches its sha256.
+// run's own directory (src/store/layout.ts), hashed on the way, and kept only if it matches its sha256.
 // Nothing is extracted and nothing is written anywhere else. (We used to restore through @actions/cache
 // 6.3.0, which unpacks entries with `tar -P`: an archive with absolute or `../` members could write any
 // file the job's user can, before any check of ours ran.) Only plugin bytes cross runs, never generated
@@ -35,7 +35,7 @@ import {
   readVerifiedPlugin,
   sha256Hex,
   storeVerifiedPlugin,
-} from '../cache-layout.js'
+} from '../store/index.js'
 import {
   CacheServiceClient,
   CacheServiceError,

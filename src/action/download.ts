@@ -1,10 +1,10 @@
-// The Action's plugin download: the bounded loop of src/plugin/download.ts over @actions/http-client,
+// The Action's plugin download: the bounded loop of src/store/download.ts over @actions/http-client,
 // which honours the runner's proxy settings (https_proxy, no_proxy) as @actions/tool-cache did. Same
 // retry pattern as tool-cache (3 attempts; here 10 s, then 20 s apart), all within one deadline.
 // Loaded on the first download: most runs use path plugins or find URL plugins in the cache.
 import type { IncomingMessage } from 'node:http'
 
-import { type DownloadFn, createDownload } from '../plugin/download.js'
+import { type DownloadFn, createDownload } from '../store/index.js'
 import type { HttpOpen } from '../util/bounded-download.js'
 
 export function createHttpClientDownload(

@@ -1,10 +1,10 @@
-// The Action's inputs: a loop over the option table (src/option-table.ts), which also validates them
+// The Action's inputs: a loop over the option table (src/options/table.ts), which also validates them
 // (the runner does not enforce `required:`). Nothing else in the code base calls core.getInput.
 import * as core from '@actions/core'
 
 import { secretForms } from '../identity/index.js'
-import { OPTION_TABLE, readOptions, type OptionRow } from '../option-table.js'
-import type { SyncOptions } from '../options.js'
+import { OPTION_TABLE, readOptions, type OptionRow } from '../options/table.js'
+import type { SyncOptions } from '../options/parse.js'
 
 /**
  * The identity secret in every form it may show up in (raw, each line, base64, decoded): what the

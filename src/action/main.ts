@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os'
 
 import * as core from '@actions/core'
 
-import { cacheLayout, makeRunDir, removeRunDir } from '../cache-layout.js'
-import { redact, redactDeep } from '../report/redact.js'
-import { unsupportedPlatform } from '../platform.js'
+import { cacheLayout, makeRunDir, openPluginStore, removeRunDir } from '../store/index.js'
+import { redact, redactDeep } from './redact.js'
+import { unsupportedPlatform } from '../util/platform.js'
 import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
 import { type SyncResult, failedCanistersMessage } from '../report/result.js'
-import { runSync } from '../sync.js'
+import { runSync } from '../run/sync.js'
 import { annotateError } from './annotations.js'
 import { resultOutputJson } from './result-output.js'
 import { ActionsCache } from './cache.js'
@@ -54,14 +54,17 @@ export async function run(): Promise<void> {
     const result = await runSync(options, {
       observer: debug ? withStepDebug(observer, debug) : observer,
       cacheDir: runDir,
-      download: createHttpClientDownload({ githubToken }),
-      caches: actionsCache.available
-        ? {
-            restorePlugins: (shas) =>
-              traced(debug, 'restore plugins', shas, actionsCache.restorePlugins(shas)),
-            save: (shas) => traced(debug, 'save plugins', shas, actionsCache.savePlugins(shas)),
-          }
-        : undefined,
+      store: openPluginStore({
+        cacheDir: runDir,
+        download: createHttpClientDownload({ githubToken }),
+        remote: actionsCache.available
+          ? {
+              restorePlugins: (shas) =>
+                traced(debug, 'restore plugins', shas, actionsCache.restorePlugins(shas)),
+              save: (shas) => traced(debug, 'save plugins', shas, actionsCache.savePlugins(shas)),
+            }
+          : undefined,
+      }),
       processEnv: process.env,
       identitySource: "input 'identity-pem'",
       recipeFilesInsideProject: true,
@@ -78,7 +81,7 @@ export async function run(): Promise<void> {
 }
 
 async function publish(raw: SyncResult, summary: boolean, secrets: string[]): Promise<void> {
-  // Redacted field by field before anything is serialised or rendered (see report/redact.ts).
+  // Redacted field by field before anything is serialised or rendered (see action/redact.ts).
   const result = redactDeep(raw, secrets)
   if (result.error) annotateError(result.error, 'icp-sync', (text) => redact(text, secrets))
   // Each untrusted-mode refusal on its own manifest line.

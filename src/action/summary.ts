@@ -5,9 +5,8 @@
 // code or a fenced block), so it renders as text: no heading, link, image or HTML can come from it.
 // When the summary is too large, detail goes first, row by row and level by level; every canister
 // keeps its line with its verdict and the cause of a failure.
-import type { StepChange } from '../policy/baseline.js'
 import type { CapabilityRow, GrantedPath } from '../report/capabilities.js'
-import type { CanisterResult, ErrorInfo, StepResult, SyncResult } from '../report/result.js'
+import type { CanisterResult, ErrorInfo, StepChange, StepResult, SyncResult } from '../report/result.js'
 import { TRACE_HEAD } from '../report/call-trace.js'
 import { codeBlock, cut, inlineCode, oneLine } from './markdown.js'
 

@@ -1,12 +1,12 @@
-// Command-line arguments → SyncOptions: a loop over the option table (src/option-table.ts), plus the
+// Command-line arguments → SyncOptions: a loop over the option table (src/options/table.ts), plus the
 // CLI's own switches. Kept apart from the entry so it can be tested without running.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 import { defaultCacheDir } from './cache-dir.js'
-import { OPTION_TABLE, readOptions, type OptionRow } from '../option-table.js'
-import { OptionError, type SyncOptions } from '../options.js'
+import { OPTION_TABLE, readOptions, type OptionRow } from '../options/table.js'
+import { OptionError, type SyncOptions } from '../options/parse.js'
 
 /** Where the text of `--help` puts the descriptions, and where it wraps them. */
 const HELP_COLUMN = 36

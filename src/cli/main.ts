@@ -1,20 +1,19 @@
-// icp-sync: the same pipeline as the Action, with no @actions/* at run time (entry: src/cli.ts).
+// icp-sync: the same pipeline as the Action, with no @actions/* at run time (entry: src/cli/bin.ts).
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 
 import { USAGE, parseCli } from './args.js'
-import { unsupportedPlatform } from '../platform.js'
-import { createFetchDownload } from '../plugin/download.js'
-import { transpilePlugin } from '../plugin/transpile.js'
+import { unsupportedPlatform } from '../util/platform.js'
+import { cacheLayout, createFetchDownload, openPluginStore, transpilePlugin } from '../store/index.js'
 import { optionsDebugLines, resultDebugLines, withStepDebug } from '../report/debug.js'
-import { plainObserver, ttyObserver } from '../report/terminal.js'
+import { plainObserver, ttyObserver } from './terminal.js'
 import { inertBlock, terminalSafe } from '../report/inert.js'
 import { closingError } from '../report/text.js'
-import { runSync } from '../sync.js'
+import { runSync } from '../run/sync.js'
 
 async function inspect(file: string, cacheDir: string): Promise<void> {
   const bytes = await readFile(resolve(file))
-  const plugin = await transpilePlugin(bytes, join(cacheDir, 'transpiled'))
+  const plugin = await transpilePlugin(bytes, cacheLayout(cacheDir).transpiled)
   const lines = [
     `plugin: ${file}`,
     `sha256: ${plugin.sha256}`,
@@ -80,7 +79,10 @@ async function main(argv: string[]): Promise<number> {
   const result = await runSync(options, {
     observer: debugging ? withStepDebug(observer, debug) : observer,
     cacheDir: parsed.cacheDir,
-    download: createFetchDownload({ githubToken: options.githubToken }),
+    store: openPluginStore({
+      cacheDir: parsed.cacheDir,
+      download: createFetchDownload({ githubToken: options.githubToken }),
+    }),
     processEnv: process.env,
     identitySource: '--identity-pem-file',
   })

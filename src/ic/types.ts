@@ -1,2 +1,2 @@
 // The shapes the plugin host hands to the caller are the plugin module's; re-exported for src/ic/.
-export type { CallOutcome, MetadataOutcome, MetadataRequest, PluginCallRequest } from '../plugin/types.js'
+export type { CallOutcome, MetadataOutcome, MetadataRequest, PluginCallRequest } from '../plugin/index.js'

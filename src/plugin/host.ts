@@ -2,7 +2,7 @@
 // blocks in Atomics.wait while we await the caller's async handler), budgets enforced by terminating
 // the worker, and output capture.
 import { join } from 'node:path'
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads'
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads'
 
 import { LineCapture, MAX_PLUGIN_OUTPUT } from './output.js'
 import {
@@ -26,7 +26,7 @@ import {
   type WorkerMessage,
   type WorkerOutcome,
 } from './protocol.js'
-import type { TranspiledPlugin } from './transpile.js'
+import type { TranspiledPlugin } from './transpiled.js'
 import type {
   CallOutcome,
   InterfaceVersion,
@@ -169,29 +169,16 @@ function takeWorker(): Worker {
 export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResult> {
   const capture = new LineCapture(req.onLine)
   const worker = takeWorker() // boots while the core modules compile
-  let budgeted: BudgetedModules
+  let budgeted: BudgetedModules | RunEnd
   try {
-    budgeted = await compileCoreModules(req.plugin, req.limits.memoryMb)
+    budgeted = await budgetOrRefusal(req)
   } catch (error) {
     void worker.terminate()
-    const refused = (end: RunEnd): WorkerRunResult => ({
-      end,
-      capture,
-      calls: 0,
-      instantiateMs: 0,
-      execMs: 0,
-      computeMs: 0,
-      callMs: 0,
-    })
-    if (error instanceof MemoryLimitError) return refused({ kind: 'memory-limit', message: error.message })
-    // A core module we cannot budget (or one exporting our reserved names) is the plugin's fault.
-    if (error instanceof CoreModuleFormatError)
-      return refused({
-        kind: 'outcome',
-        outcome: { kind: 'instantiate', message: error.message },
-        memory: { usedBytes: 0, nearLimit: false },
-      })
     throw error
+  }
+  if ('kind' in budgeted) {
+    void worker.terminate()
+    return { end: budgeted, capture, calls: 0, instantiateMs: 0, execMs: 0, computeMs: 0, callMs: 0 }
   }
   const shared = new SharedArrayBuffer(SHARED_BYTES)
   const state = new Int32Array(shared, 0, 1)
@@ -216,7 +203,6 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   let runStarted: number | undefined
   let callStarted: number | undefined
   let callMs = 0
-  let calls = 0
   let instantiateMs = 0
   let execMs = 0
   let end: RunEnd | undefined
@@ -245,43 +231,7 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
     Atomics.notify(state, STATE_INDEX)
   }
 
-  /** A canister-call or metadata read for the guest: resolve its target, ask the host, reply. */
-  const serve = async (
-    target: GuestTarget | undefined,
-    ask: (to: { id: string; name?: string }) => Promise<CallOutcome | MetadataOutcome>,
-  ) => {
-    calls++
-    const resolved = req.resolveTarget(target)
-    if ('err' in resolved) return reply({ err: resolved.err })
-    let outcome: CallOutcome | MetadataOutcome
-    try {
-      outcome = await ask(resolved)
-    } catch (error) {
-      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
-    }
-    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
-  }
-  const serveCall = (guest: GuestCallRequest) =>
-    serve(guest.target, (to) =>
-      req.canisterCall({
-        targetCanisterId: to.id,
-        targetName: to.name,
-        method: guest.method,
-        arg: guest.arg,
-        callType: guest.callType,
-        direct: guest.direct,
-        cycles: guest.cycles,
-      }),
-    )
-  const serveMetadata = (guest: GuestMetadataRequest) =>
-    serve(guest.target, (to) =>
-      req.metadataSection({
-        targetCanisterId: to.id,
-        targetName: to.name,
-        name: guest.name,
-        direct: guest.direct,
-      }),
-    )
+  const bridge = guestBridge(req, reply)
 
   const handle = (message: WorkerMessage) => {
     switch (message.t) {
@@ -296,11 +246,11 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
         break
       case 'call':
         callStarted = performance.now()
-        void serveCall(message.req)
+        void bridge.call(message.req)
         break
       case 'metadata':
         callStarted = performance.now()
-        void serveMetadata(message.req)
+        void bridge.metadata(message.req)
         break
       case 'done':
         execMs = message.execMs
@@ -332,14 +282,7 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
   await finished
   clearInterval(watchdog)
   const stoppedAt = performance.now()
-  // The worker may exit on its own right after posting 'done', and 'exit' can overtake the port's
-  // message events: drain the queue (output and the outcome) before looking at the result.
-  port.off('message', handle)
-  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-    const message = m.message as WorkerMessage
-    if (message.t === 'out' || message.t === 'done' || message.t === 'running') handle(message)
-  }
-  port.close()
+  drainPort(port, handle)
   capture.finish({
     stdout: Number(dropped[DROPPED_INDEX.stdout - 1]),
     stderr: Number(dropped[DROPPED_INDEX.stderr - 1]),
@@ -351,12 +294,90 @@ export async function runInWorker(req: WorkerRunRequest): Promise<WorkerRunResul
       message: `the plugin worker exited (code ${exitCode}) without reporting`,
     },
     capture,
-    calls,
+    calls: bridge.calls(),
     instantiateMs,
     execMs,
     computeMs: computeMs(endedAt ?? stoppedAt),
     callMs,
   }
+}
+
+/**
+ * The core modules with the memory budget built in, or how the run ends when the plugin's own modules
+ * refuse a budget (over it, or not budgetable: the plugin's fault, reported as an instantiate error).
+ */
+async function budgetOrRefusal(req: WorkerRunRequest): Promise<BudgetedModules | RunEnd> {
+  try {
+    return await compileCoreModules(req.plugin, req.limits.memoryMb)
+  } catch (error) {
+    if (error instanceof MemoryLimitError) return { kind: 'memory-limit', message: error.message }
+    // A core module we cannot budget (or one exporting our reserved names) is the plugin's fault.
+    if (error instanceof CoreModuleFormatError)
+      return {
+        kind: 'outcome',
+        outcome: { kind: 'instantiate', message: error.message },
+        memory: { usedBytes: 0, nearLimit: false },
+      }
+    throw error
+  }
+}
+
+/** The guest's canister calls and metadata reads: resolve the target, ask the caller's handler, reply. */
+function guestBridge(req: WorkerRunRequest, reply: (message: HostReply) => void) {
+  let calls = 0
+  const serve = async (
+    target: GuestTarget | undefined,
+    ask: (to: { id: string; name?: string }) => Promise<CallOutcome | MetadataOutcome>,
+  ) => {
+    calls++
+    const resolved = req.resolveTarget(target)
+    if ('err' in resolved) return reply({ err: resolved.err })
+    let outcome: CallOutcome | MetadataOutcome
+    try {
+      outcome = await ask(resolved)
+    } catch (error) {
+      outcome = { err: `canister call failed: ${(error as Error)?.message ?? String(error)}` }
+    }
+    reply('ok' in outcome ? { ok: outcome.ok } : { err: outcome.err })
+  }
+  return {
+    call: (guest: GuestCallRequest) =>
+      serve(guest.target, (to) =>
+        req.canisterCall({
+          targetCanisterId: to.id,
+          targetName: to.name,
+          method: guest.method,
+          arg: guest.arg,
+          callType: guest.callType,
+          direct: guest.direct,
+          cycles: guest.cycles,
+        }),
+      ),
+    metadata: (guest: GuestMetadataRequest) =>
+      serve(guest.target, (to) =>
+        req.metadataSection({
+          targetCanisterId: to.id,
+          targetName: to.name,
+          name: guest.name,
+          direct: guest.direct,
+        }),
+      ),
+    /** Requests served so far (a refused target counts: the guest made the call). */
+    calls: () => calls,
+  }
+}
+
+/**
+ * The worker may exit on its own right after posting 'done', and 'exit' can overtake the port's
+ * message events: hand what is still queued (output and the outcome) to `handle`, then close.
+ */
+function drainPort(port: MessagePort, handle: (message: WorkerMessage) => void): void {
+  port.off('message', handle)
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const message = m.message as WorkerMessage
+    if (message.t === 'out' || message.t === 'done' || message.t === 'running') handle(message)
+  }
+  port.close()
 }
 
 /** icp-cli's compute-limit text (icp-cli-compat.md §4.5). */

@@ -13,7 +13,7 @@ import {
 } from './interface.js'
 import { memoryLimitText } from './memory-budget.js'
 import { worldTypeMismatches } from './world-types.js'
-import { TranspileError, transpilePlugin, type TranspiledPlugin } from './transpile.js'
+import { TranspileError, type TranspiledPlugin } from './transpiled.js'
 import type { GuestTarget } from './protocol.js'
 import { formatBytes, formatSeconds } from '../util/units.js'
 import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginRequest } from './types.js'
@@ -21,7 +21,12 @@ import type { InterfaceVersion, PluginErrorKind, PluginRunResult, RunPluginReque
 export type * from './types.js'
 export { computeLimitMessage, prewarmWorkers as prewarmPluginWorkers } from './host.js'
 export { LineCapture, MAX_PLUGIN_OUTPUT, stripAnsi } from './output.js'
-export { TRANSPILER_VERSION, transpilePlugin } from './transpile.js'
+export { TranspileError, type Transpile, type TranspiledPlugin } from './transpiled.js'
+export { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, MEMORY_LIMIT_MB } from './limits.js'
+// The declared-path rules and the component's import list, for the checks made before a run
+// (untrusted mode, path plugins confined to the project, the capability review).
+export { DeclaredPathError, checkPath, readCheckedFile } from './paths.js'
+export { readComponentImports } from './interface.js'
 
 class RunFailure extends Error {
   constructor(
@@ -155,7 +160,7 @@ async function transpile(req: RunPluginRequest, version: InterfaceVersion): Prom
   let started = false
   const progress = (line: string): void => req.onLine?.('stdout', line)
   try {
-    plugin = await transpilePlugin(req.component, req.cacheDir, req.componentSha256, () => {
+    plugin = await req.transpile(req.component, req.componentSha256, () => {
       started = true
       progress(`Transpiling wasm component (${formatBytes(req.component.byteLength)})`)
     })

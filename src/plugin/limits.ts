@@ -1,5 +1,5 @@
 // The sandbox's own limits: what the plugin host enforces and names in its messages. The option table
-// (src/option-table.ts) builds the inputs and flags that set them on these, never the other way.
+// (src/options/table.ts) builds the inputs and flags that set them on these, never the other way.
 
 /** icp-cli's variable for the compute limit; the host's compute-limit error tells the user to raise it. */
 export const COMPUTE_LIMIT_ENV = 'ICP_CLI_PLUGIN_COMPUTE_LIMIT_SECS'

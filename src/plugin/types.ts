@@ -1,5 +1,7 @@
-// Public shapes of the plugin sandbox (docs: contracts.md "src/plugin/"). Kept apart from the code so
-// callers (the IC module, the pipeline) can import them without pulling in the runtime.
+// Public shapes of the plugin sandbox (src/plugin/README.md), handed on by its door (index.ts). Kept
+// apart from the code: the IC module and the project model take them as types only.
+
+import type { Transpile } from './transpiled.js'
 
 export interface NamedPath {
   /** Set when the manifest used the map form (`name: path`). */
@@ -62,8 +64,8 @@ export interface RunPluginRequest {
   canisterCall: (req: PluginCallRequest) => Promise<CallOutcome>
   metadataSection: (req: MetadataRequest) => Promise<MetadataOutcome>
   limits: RunLimits
-  /** Transpile cache root. */
-  cacheDir: string
+  /** Makes the module the worker runs from `component` (the store's, cached on disk; src/store/). */
+  transpile: Transpile
   /**
    * Where the worker may keep V8's compiled code for the generated JS (Node >= 22.1): jco's glue for a
    * 12 MB plugin is ~0.8 MB and takes ~21 ms to parse, ~5 ms from this cache. Optional.

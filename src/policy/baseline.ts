@@ -8,27 +8,16 @@
 //
 // The comparison pins what it saw: a path plugin's sha256 as compared becomes the step's expected sha256
 // for the run, so a file rewritten afterwards (by a script step before the plugin step, say) is refused
-// rather than run unchecked (`pinnedSha256`, checked in src/sync.ts).
+// rather than run unchecked (`pinnedSha256`, checked in src/run/sync.ts).
 import { resolve } from 'node:path'
 
-import { sha256Hex } from '../cache-layout.js'
-import { OptionError } from '../options.js'
-import { MAX_PLUGIN_BYTES } from '../plugin/download.js'
+import { OptionError } from '../util/option-error.js'
+import { MAX_PLUGIN_BYTES, sha256Hex } from '../store/index.js'
 import { loadProject } from '../project/load.js'
-import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
+import type { PlannedStep, Project, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'
+import type { StepChange } from '../report/result.js'
 import { readWholeFile } from '../util/read-whole.js'
-
-export interface StepChange {
-  canister: string
-  /** 1-based step index; for a removed step, its index in the baseline. */
-  step: number
-  kind: 'script' | 'plugin'
-  /** What changed, e.g. `new step`, `sha256 changed: … → …`, `dirs added: www`. */
-  changes: string[]
-  /** In the checkout being synced; absent for a removed step. */
-  position?: SourcePosition
-}
 
 interface Fingerprint {
   kind: 'script' | 'plugin'

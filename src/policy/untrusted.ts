@@ -9,24 +9,9 @@
 // - a plugin `path:` must be a regular file inside the project with no symlink on the way (the same
 //   checker as declared `dirs`/`files`, src/plugin/paths.ts), and its `dirs`/`files` are checked now too;
 // - a plugin `url:` only when its sha256 is listed in `trusted-plugins`.
-import { OptionError } from '../options.js'
-import { CACHEABLE_SHA256 } from '../cache-layout.js'
-import { DeclaredPathError, checkPath } from '../plugin/paths.js'
+import { DeclaredPathError, checkPath } from '../plugin/index.js'
 import type { PlannedStep, Project, SourcePosition, SyncPlan } from '../project/types.js'
 import type { ErrorInfo } from '../report/error-info.js'
-
-/** The `trusted-plugins` input: sha256 values (hex), comma and/or newline separated, blanks dropped. */
-export function trustedPluginsOption(input: string, raw: string | undefined): string[] {
-  const values = (raw ?? '')
-    .split(/[,\n]/)
-    .map((value) => value.trim())
-    .filter((value) => value.length > 0)
-  for (const value of values) {
-    if (!CACHEABLE_SHA256.test(value.toLowerCase()))
-      throw new OptionError(input, `'${value}' is not a sha256 (64 hexadecimal digits)`)
-  }
-  return [...new Set(values.map((value) => value.toLowerCase()))]
-}
 
 /** Thrown by the pipeline when untrusted mode refused something: one ErrorInfo per refusal. */
 export interface UntrustedRefusals {

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { OptionError } from '../options.js'
+import { OptionError } from '../util/option-error.js'
 import { ManifestError } from './errors.js'
 import { idsFile, readIdsFile } from './ids.js'
 import { rootKeyProblem } from './manifest.js'

@@ -1,6 +1,6 @@
 // The project model: what icp-cli 1.5.0 makes of icp.yaml, reduced to what a sync needs.
 
-import type { NamedPath } from '../plugin/types.js'
+import type { NamedPath } from '../plugin/index.js'
 import type { SourcePosition } from './errors.js'
 
 export type { NamedPath, SourcePosition }

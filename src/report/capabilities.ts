@@ -7,7 +7,7 @@
 import { type Dirent, lstatSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
-import { readComponentImports } from '../plugin/interface.js'
+import { readComponentImports } from '../plugin/index.js'
 import type { PlannedCanister, SourcePosition } from '../project/types.js'
 
 export interface GrantedPath {

@@ -1,7 +1,7 @@
 // The detail shown under `--debug` (CLI) or RUNNER_DEBUG (Action, as core.debug): what the run was
 // asked to do, what each step found in the caches and how long its phases took, the plan it ended
 // with. Nothing secret: the identity is named by where it came from, never by its text.
-import type { SyncOptions } from '../options.js'
+import type { SyncOptions } from '../options/parse.js'
 import type { SyncObserver } from './observer.js'
 import type { StepResult, SyncResult } from './result.js'
 

@@ -1,6 +1,5 @@
 import type { CallRecord } from '../ic/index.js'
 import type { SourcePosition } from '../project/errors.js'
-import type { StepChange } from '../policy/baseline.js'
 import type { CapabilityRow } from './capabilities.js'
 import type { ErrorInfo } from './error-info.js'
 
@@ -8,6 +7,18 @@ import type { ErrorInfo } from './error-info.js'
 // exit code are all made from. Plain data, JSON-serialisable.
 
 export type { SourcePosition }
+
+/** One step that differs from the baseline checkout (src/policy/baseline.ts). */
+export interface StepChange {
+  canister: string
+  /** 1-based step index; for a removed step, its index in the baseline. */
+  step: number
+  kind: 'script' | 'plugin'
+  /** What changed, e.g. `new step`, `sha256 changed: … → …`, `dirs added: www`. */
+  changes: string[]
+  /** In the checkout being synced; absent for a removed step. */
+  position?: SourcePosition
+}
 // Errors have their own module so policy/ can report them without importing the result it feeds.
 export { ERROR_TEXT_CHARS, boundedChain, errorInfo, type ErrorInfo } from './error-info.js'
 

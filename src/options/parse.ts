@@ -1,9 +1,11 @@
 import { Principal } from '@icp-sdk/core/principal'
 
-import { parseIdsInput } from './project/ids.js'
+import { parseIdsInput } from '../project/ids.js'
+import { CACHEABLE_SHA256 } from '../store/index.js'
+import { OptionError } from '../util/option-error.js'
 
 // What one sync run is asked to do, and the parsers of its options. Both edges build SyncOptions by a
-// loop over one option table (option-table.ts): the Action from its inputs, the CLI from its flags.
+// loop over one option table (table.ts): the Action from its inputs, the CLI from its flags.
 
 export interface SyncOptions {
   /** Absolute path of the directory that holds icp.yaml. */
@@ -47,18 +49,9 @@ export interface SyncOptions {
   githubToken?: string
 }
 
-/** Thrown for a bad input or flag; `input` names it so the user knows what to fix. */
-export class OptionError extends Error {
-  override name = 'OptionError'
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`input '${input}': ${message}`)
-  }
-}
+export { OptionError }
 
-// The parsers of the option table (src/option-table.ts). Each gets the raw text and the name the user
+// The parsers of the option table (src/options/table.ts). Each gets the raw text and the name the user
 // gave it under (input, flag or variable), so its errors read the same on both edges but for that name.
 
 /** Inclusive bounds of a whole-number option, declared in the option table. */
@@ -172,4 +165,17 @@ export function principalOption(raw: string, input: string): string | undefined 
   } catch {
     throw new OptionError(input, `'${text}' is not a valid principal`)
   }
+}
+
+/** The `trusted-plugins` input: sha256 values (hex), comma and/or newline separated, blanks dropped. */
+export function trustedPluginsOption(input: string, raw: string | undefined): string[] {
+  const values = (raw ?? '')
+    .split(/[,\n]/)
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0)
+  for (const value of values) {
+    if (!CACHEABLE_SHA256.test(value.toLowerCase()))
+      throw new OptionError(input, `'${value}' is not a sha256 (64 hexadecimal digits)`)
+  }
+  return [...new Set(values.map((value) => value.toLowerCase()))]
 }

@@ -3,8 +3,8 @@
 // parsed: ~20 ms of every later start. Then it loads the CLI (src/cli/main.ts).
 import { join } from 'node:path'
 
-import { cacheDirFromArgv } from './cli/cache-dir.js'
-import { useCodeCache } from './util/code-cache.js'
+import { cacheDirFromArgv } from './cache-dir.js'
+import { useCodeCache } from '../util/code-cache.js'
 
 useCodeCache(join(cacheDirFromArgv(process.argv.slice(2)), 'v8'))
-await import('./cli/main.js')
+await import('./main.js')

@@ -2,10 +2,10 @@
 // terminal-safe (escape sequences and control characters removed: a plugin may not set the window
 // title, write the clipboard with OSC 52 or overwrite earlier lines); on a GitHub runner, plugin and
 // script text is also kept inert for the runner's command parser.
-import { inertBlock, terminalSafe } from './inert.js'
-import type { CanisterRef, StepRef, SyncObserver } from './observer.js'
-import type { CanisterResult } from './result.js'
-import { failureDump, persistentLines, stepOutcome, stepTitle } from './text.js'
+import { inertBlock, terminalSafe } from '../report/inert.js'
+import type { CanisterRef, StepRef, SyncObserver } from '../report/observer.js'
+import type { CanisterResult } from '../report/result.js'
+import { failureDump, persistentLines, stepOutcome, stepTitle } from '../report/text.js'
 
 interface Sink {
   write(text: string): unknown

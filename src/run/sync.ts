@@ -1,7 +1,6 @@
 // The pipeline both edges share: manifest → plan → run → result.
 // Canisters run up to `parallel` at once; the steps of one canister run in order and stop at the first
 // failure; one canister failing never stops the others (as icp sync).
-import { cacheLayout } from './cache-layout.js'
 import {
   canisterCaller,
   checkCanisterRunning,
@@ -9,13 +8,12 @@ import {
   prepareBls,
   type CallRecord,
   type IcConnection,
-} from './ic/index.js'
-import { loadIdentity, type LoadedIdentity } from './identity/index.js'
-import type { SyncOptions } from './options.js'
-import { untrustedRefusals } from './policy/untrusted.js'
-import { checkPinned, compareWithBaseline, pluginChangeRefusals } from './policy/baseline.js'
-import { prewarmPluginWorkers, runPlugin } from './plugin/index.js'
-import { type DownloadFn, resolvePluginSource } from './plugin/source.js'
+} from '../ic/index.js'
+import { loadIdentity, type LoadedIdentity } from '../identity/index.js'
+import type { SyncOptions } from '../options/parse.js'
+import { untrustedRefusals } from '../policy/untrusted.js'
+import { checkPinned, compareWithBaseline, pluginChangeRefusals } from '../policy/baseline.js'
+import { prewarmPluginWorkers, runPlugin } from '../plugin/index.js'
 import {
   loadProject,
   planSync,
@@ -24,10 +22,10 @@ import {
   type PlannedCanister,
   type PlannedStep,
   type SyncPlan,
-} from './project/index.js'
-import type { CanisterRef, StepRef, SyncObserver } from './report/observer.js'
-import { boundedTrace } from './report/call-trace.js'
-import { type CapabilityRow, capabilityRows, recordComponent } from './report/capabilities.js'
+} from '../project/index.js'
+import type { CanisterRef, StepRef, SyncObserver } from '../report/observer.js'
+import { boundedTrace } from '../report/call-trace.js'
+import { type CapabilityRow, capabilityRows, recordComponent } from '../report/capabilities.js'
 import {
   type CanisterResult,
   type StepResult,
@@ -35,33 +33,23 @@ import {
   type SyncResult,
   boundedChain,
   errorInfo,
-} from './report/result.js'
-import { mapBounded } from './util/pool.js'
+} from '../report/result.js'
+import { cacheLayout, type PluginStore } from '../store/index.js'
+import { mapBounded } from '../util/pool.js'
 
 /** What an edge (the Action or the CLI) plugs into the pipeline: I/O, caches, reporting. */
 export interface SyncServices {
   observer: SyncObserver
-  /** Root of the on-disk caches (layout and trust: src/cache-layout.ts). */
+  /** Root of the on-disk caches (layout and trust: src/store/layout.ts): recipes and V8's code cache here. */
   cacheDir: string
-  /** Downloads a URL to a file (bounded, plugin/download.ts): fetch in the CLI, @actions/http-client in the Action. */
-  download: DownloadFn
-  /** Keeps downloaded plugins between runs (the Action's Actions cache); optional. */
-  caches?: PersistentCaches
+  /** Plugin bytes (path, or download + cache) and the modules the sandbox runs (src/store/). */
+  store: PluginStore
   /** The environment scripts start from (the script runner withholds the Action's inputs, as hygiene). */
   processEnv?: NodeJS.ProcessEnv
   /** How errors name where the identity came from, e.g. "input 'identity-pem'". */
   identitySource?: string
   /** `file://` recipe templates only from inside the project directory (the Action; see recipe.ts). */
   recipeFilesInsideProject?: boolean
-}
-
-/**
- * A cache that outlives the run, for URL plugins' bytes only (keyed by sha256; never generated code, see
- * src/cache-layout.ts). Restores happen before the files are needed; saves after the sync.
- */
-export interface PersistentCaches {
-  restorePlugins(sha256s: string[]): Promise<unknown>
-  save(pluginSha256s: string[]): Promise<unknown>
 }
 
 /** Lines of a step's output kept for the failure dump. */
@@ -91,77 +79,19 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
     return result
   }
 
-  let plan: SyncPlan
-  /** Canister name → why it may not run (plugin-changes: refuse). */
-  let refused = new Map<string, ErrorInfo>()
-  /** Path plugins' sha256 as compared with the baseline: what they must still be when they run. */
-  let pinned: Map<string, string> | undefined
-  let identity: LoadedIdentity
-  let connection: IcConnection
+  let prepared: Prepared | undefined
   try {
-    // The certificate verifier's wasm compiles in the background while the manifest is read.
-    prepareBls()
-    const project = await loadProject(options.projectDir, {
-      cacheDir: cacheLayout(services.cacheDir).recipes,
-      filesInsideProject: services.recipeFilesInsideProject,
-      leaveRecipes: options.untrusted,
-      fetch: recipeFetch(options.githubToken),
-    })
-    plan = await planSync(project, {
-      environment: options.environment,
-      canisters: options.canisters,
-      canisterIds: options.canisterIds,
-      shard: options.shard,
-      networkOverride: { url: options.networkUrl, rootKey: options.rootKey },
-    })
-    result.network = plan.network.name
-    plan.warnings.forEach(warn)
-    if (options.untrusted) {
-      // Before any identity, canister call or download: see src/policy/untrusted.ts.
-      const untrusted = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
-      if (untrusted) {
-        result.error = untrusted.error
-        result.refusals = untrusted.refusals
-        return finish()
-      }
-    }
-    if (options.baselineDir) {
-      const comparison = await compareWithBaseline(project, plan, options.baselineDir)
-      result.baselineChanges = comparison.changes
-      pinned = comparison.pinned
-      if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
-    }
-    // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
-    const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
-    prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
-    if (plan.canisters.length === 0) {
-      if (plan.notice) observer.info(plan.notice)
-      return finish()
-    }
-    identity = await loadIdentity({
-      pem: options.identityPem,
-      password: options.identityPassword,
-      source: services.identitySource,
-    })
-    identity.warnings.forEach(warn)
-    result.identityPrincipal = identity.principal
-    connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
-    connection.warnings.forEach(warn)
-    result.capabilities = capabilityRows(plan.canisters, identity.principal, options.proxy)
+    prepared = await prepare(options, services, result, warn)
   } catch (error) {
     result.error = errorInfo(error)
     return finish()
   }
+  if (!prepared) return finish()
+  const { plan, refused, pinned, identity, connection } = prepared
 
   const apiUrl = plan.network.apiUrl
   const canisterIds = sortedCanisterIds(plan.canisterIds)
-  const urlShas = plan.canisters.flatMap((c) =>
-    c.steps.flatMap((step) =>
-      step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
-    ),
-  )
-  if (services.caches && urlShas.length > 0) await services.caches.restorePlugins(urlShas)
-  const used = { urlShas: new Set<string>() }
+  await services.store.restore(urlPluginShas(plan))
   const review: ReviewRows = new Map(
     (result.capabilities ?? []).map((row) => [reviewKey(row.canister, row.step), row]),
   )
@@ -175,14 +105,98 @@ export async function runSync(options: SyncOptions, services: SyncServices): Pro
       connection,
       apiUrl,
       canisterIds,
-      used,
       refused: refused.get(canister.name),
       pinned,
       review,
     }),
   )
-  if (services.caches) await services.caches.save([...used.urlShas])
+  await services.store.save()
   return finish()
+}
+
+/** What the canister runs need, once the project is planned and checked and the network is reached. */
+interface Prepared {
+  plan: SyncPlan
+  /** Canister name → why it may not run (plugin-changes: refuse). */
+  refused: Map<string, ErrorInfo>
+  /** Path plugins' sha256 as compared with the baseline: what they must still be when they run. */
+  pinned?: Map<string, string>
+  identity: LoadedIdentity
+  connection: IcConnection
+}
+
+/**
+ * Manifest → plan → policy checks → identity → connection, filling in `result` on the way. Undefined
+ * when the run ends here without an error thrown (untrusted-mode refusals, nothing to sync).
+ */
+async function prepare(
+  options: SyncOptions,
+  services: SyncServices,
+  result: SyncResult,
+  warn: (message: string) => void,
+): Promise<Prepared | undefined> {
+  const { observer } = services
+  let refused = new Map<string, ErrorInfo>()
+  let pinned: Map<string, string> | undefined
+  // The certificate verifier's wasm compiles in the background while the manifest is read.
+  prepareBls()
+  const project = await loadProject(options.projectDir, {
+    cacheDir: cacheLayout(services.cacheDir).recipes,
+    filesInsideProject: services.recipeFilesInsideProject,
+    leaveRecipes: options.untrusted,
+    fetch: recipeFetch(options.githubToken),
+  })
+  const plan = await planSync(project, {
+    environment: options.environment,
+    canisters: options.canisters,
+    canisterIds: options.canisterIds,
+    shard: options.shard,
+    networkOverride: { url: options.networkUrl, rootKey: options.rootKey },
+  })
+  result.network = plan.network.name
+  plan.warnings.forEach(warn)
+  if (options.untrusted) {
+    // Before any identity, canister call or download: see src/policy/untrusted.ts.
+    const untrusted = untrustedRefusals(project, plan, options.trustedPlugins ?? [])
+    if (untrusted) {
+      result.error = untrusted.error
+      result.refusals = untrusted.refusals
+      return undefined
+    }
+  }
+  if (options.baselineDir) {
+    const comparison = await compareWithBaseline(project, plan, options.baselineDir)
+    result.baselineChanges = comparison.changes
+    pinned = comparison.pinned
+    if (options.pluginChanges === 'refuse') refused = pluginChangeRefusals(result.baselineChanges)
+  }
+  // Boot plugin workers now: they start up while the identity, agent and canister_status take time.
+  const pluginCanisters = plan.canisters.filter((c) => c.steps.some((step) => step.kind === 'plugin'))
+  prewarmPluginWorkers(Math.min(options.parallel, pluginCanisters.length))
+  if (plan.canisters.length === 0) {
+    if (plan.notice) observer.info(plan.notice)
+    return undefined
+  }
+  const identity = await loadIdentity({
+    pem: options.identityPem,
+    password: options.identityPassword,
+    source: services.identitySource,
+  })
+  identity.warnings.forEach(warn)
+  result.identityPrincipal = identity.principal
+  const connection = await connect({ apiUrl: plan.network.apiUrl, rootKey: plan.network.rootKey, identity })
+  connection.warnings.forEach(warn)
+  result.capabilities = capabilityRows(plan.canisters, identity.principal, options.proxy)
+  return { plan, refused, pinned, identity, connection }
+}
+
+/** The sha256s of the plan's URL plugins: what the store restores from its remote cache first. */
+function urlPluginShas(plan: SyncPlan): string[] {
+  return plan.canisters.flatMap((c) =>
+    c.steps.flatMap((step) =>
+      step.kind === 'plugin' && 'url' in step.source && step.sha256 ? [step.sha256] : [],
+    ),
+  )
 }
 
 interface CanisterContext {
@@ -193,8 +207,6 @@ interface CanisterContext {
   connection: IcConnection
   apiUrl: string
   canisterIds: Array<{ name: string; id: string }>
-  /** What this run used, for saving to the persistent caches afterwards. */
-  used: { urlShas: Set<string> }
   review: ReviewRows
   /** Set when plugin-changes: refuse stops this canister before anything of it runs. */
   refused?: ErrorInfo
@@ -299,7 +311,7 @@ async function runStep(
         return result
       }
       // Loaded on first use: child_process and readline cost start-up time a plugin-only sync never needs.
-      const { runScript } = await import('./steps/script.js')
+      const { runScript } = await import('./script.js')
       await runScript(step.commands, {
         canisterDir: canister.dir,
         environment: context.plan.environment,
@@ -339,20 +351,16 @@ async function runPluginStep(
   stepNumber: number,
 ): Promise<void> {
   const { options, services } = context
-  const caches = cacheLayout(services.cacheDir)
-  const source = await resolvePluginSource({
+  const source = await services.store.resolve({
     source: step.source,
     sha256: step.sha256,
     canisterDir: canister.dir,
     confineTo: options.untrusted ? options.projectDir : undefined,
-    cacheDir: caches.plugins,
-    download: services.download,
     onProgress: (line) => onLine('stdout', line),
     onWarning: (message) => services.observer.warning(`[${canister.name}] ${message}`),
   })
   if ('path' in step.source)
     checkPinned(context.pinned, canister.name, stepNumber, step.source.path, source.sha256)
-  if ('url' in step.source) context.used.urlShas.add(source.sha256)
   if (review) recordComponent(review, source)
   const trace = boundedTrace()
   const caller = canisterCaller(context.connection, {
@@ -386,8 +394,8 @@ async function runPluginStep(
       wallSeconds: options.timeoutSeconds,
       memoryMb: options.memoryLimitMb,
     },
-    cacheDir: caches.transpiled,
-    codeCacheDir: caches.codeCache,
+    transpile: services.store.transpile,
+    codeCacheDir: cacheLayout(services.cacheDir).codeCache,
     onLine,
   })
   if (review && run.interfaceVersion) review.interfaceVersion = run.interfaceVersion

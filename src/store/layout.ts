@@ -19,8 +19,8 @@ import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { MAX_PLUGIN_BYTES } from './plugin/download.js'
-import { readWholeFile } from './util/read-whole.js'
+import { MAX_PLUGIN_BYTES } from './download.js'
+import { readWholeFile } from '../util/read-whole.js'
 
 export interface CacheLayout {
   root: string

@@ -27,8 +27,8 @@ import {
   readVerifiedPlugin,
   sha256Hex,
   stagePlugin,
-} from '../cache-layout.js'
-import { checkPath, readCheckedFile } from './paths.js'
+} from './layout.js'
+import { checkPath, readCheckedFile } from '../plugin/index.js'
 import { readWholeFile } from '../util/read-whole.js'
 
 export type { DownloadFn } from './download.js'
@@ -49,7 +49,7 @@ export interface ResolvePluginSourceRequest {
   confineTo?: string
   /** Root of the content-addressed plugin cache (`wasms/<sha256>/module.wasm` under it). */
   cacheDir: string
-  /** Defaults to a fetch-based download with retries (src/plugin/download.ts). */
+  /** Defaults to a fetch-based download with retries (src/store/download.ts). */
   download?: DownloadFn
   /** icp-cli's progress lines: `Reading wasm: …`, `Fetching wasm: …`, `Verifying checksum`, `Using cached file`. */
   onProgress?: (line: string) => void

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { sha256Hex } from '../cache-layout.js'
+import { TranspileError, type Transpile, type TranspiledPlugin } from '../plugin/index.js'
+import { sha256Hex } from './layout.js'
 import { ensureDir } from '../util/make-dir.js'
 
 // The transpiler is loaded on the first cache miss only: its module starts compiling a 3.4 MB wasm
@@ -35,25 +36,6 @@ const GENERATE_OPTIONS = {
 }
 
 const CACHE_FORMAT = 1
-
-export interface TranspiledPlugin {
-  /** Directory holding `plugin.mjs`, the core wasm files and `manifest.json`. */
-  dir: string
-  /** Absolute path of the generated ES module (`.mjs`: it must load as ESM wherever the cache lives). */
-  modulePath: string
-  /** Core module file names, in the order the generated module asks for them. */
-  coreModules: string[]
-  /** Import names as the generated `instantiate(getCoreModule, imports)` expects them (unversioned). */
-  imports: string[]
-  /** Exported names and their kinds. */
-  exports: Array<[string, string]>
-  /** sha256 of the component bytes. */
-  sha256: string
-  /** True when the output came from the cache. */
-  cacheHit: boolean
-  /** Milliseconds spent transpiling (0 on a cache hit). */
-  transpileMs: number
-}
 
 interface CacheManifest {
   format: number
@@ -102,6 +84,12 @@ export async function transpilePlugin(
 }
 
 const inFlight = new Map<string, Promise<TranspiledPlugin>>()
+
+/** The sandbox's `transpile` over the cache at `cacheRoot`. */
+export function transpilerAt(cacheRoot: string): Transpile {
+  return (component, knownSha256, onTranspileStart) =>
+    transpilePlugin(component, cacheRoot, knownSha256, onTranspileStart)
+}
 
 async function transpileInto(
   component: Uint8Array,
@@ -175,10 +163,6 @@ async function readCacheEntry(dir: string, sha256: string): Promise<CacheManifes
   } catch {
     return undefined
   }
-}
-
-export class TranspileError extends Error {
-  override name = 'TranspileError'
 }
 
 function describe(error: unknown): string {

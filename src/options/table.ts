@@ -14,14 +14,14 @@ import {
   parseNameList,
   principalOption,
   shardOption,
+  trustedPluginsOption,
   urlOption,
   wholeNumber,
   type Bounds,
   type SyncOptions,
-} from './options.js'
-import { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, MEMORY_LIMIT_MB } from './plugin/limits.js'
-import { trustedPluginsOption } from './policy/untrusted.js'
-import { locateProjectRoot } from './project/locate.js'
+} from './parse.js'
+import { COMPUTE_LIMIT_ENV, DEFAULT_COMPUTE_LIMIT_SECONDS, MEMORY_LIMIT_MB } from '../plugin/index.js'
+import { locateProjectRoot } from '../project/locate.js'
 
 export type Edge = 'action' | 'cli'
 
