@@ -15,7 +15,7 @@
 // Nothing is extracted and nothing is written anywhere else. (We used to restore through @actions/cache
 // 6.3.0, which unpacks entries with `tar -P`: an archive with absolute or `../` members could write any
 // file the job's user can, before any check of ours ran.) Only plugin bytes cross runs, never generated
-// JavaScript (DESIGN.md, "Caches and what is trusted"); resolvePluginSource hashes every hit again.
+// JavaScript (src/action/README.md, "Caches and what is trusted"); resolvePluginSource hashes every hit again.
 //
 // The protocol client is src/action/cache-service.ts (v2 only). Where the runner offers only v1 (GHES),
 // caching is off with one notice. ACTIONS_CACHE_MODE is honoured as the toolkit does (a mode that does

@@ -2,7 +2,7 @@
 //
 // We call the vendored bindgen component (`jco-transpile/component`) directly instead of
 // `transpileBytes`: the latter statically imports the native `oxc-minify`, which a bundled Action
-// cannot carry. Output is the same (jco-plugin-host.md §2).
+// cannot carry. It is the same bindgen that `transpileBytes` runs.
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
