@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { StageError, sha256Hex, storeVerifiedPlugin } from '../../src/store/layout.js'
+import { StageError, sha256Hex, stagePlugin, storeVerifiedPlugin } from '../../src/store/layout.js'
 
 const PLUGIN = new Uint8Array(randomBytes(4096))
 const SHA = sha256Hex(PLUGIN)
@@ -56,5 +56,44 @@ describe('storeVerifiedPlugin reports the rename honestly', () => {
     expect(await storeVerifiedPlugin(root, other, body(PLUGIN), 1 << 20)).toBe('mismatch')
     expect(await storeVerifiedPlugin(root, SHA, body(PLUGIN), 1000)).toBe('too-large')
     expect(readdirSync(join(root, 'wasms'))).toEqual([])
+  })
+})
+
+describe('stagePlugin with keepBytes', () => {
+  test('bytes read back are the bytes verified: a file changed after its hash is an error, no entry', async () => {
+    const root = pluginsRoot()
+    // A fill whose reported hash is right but whose file on disk is not (e.g. changed after it was hashed).
+    const error = await stagePlugin(
+      root,
+      SHA,
+      'download',
+      async (dest) => {
+        writeFileSync(dest, 'something else')
+        return { sha256: SHA }
+      },
+      { keepBytes: true },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(StageError)
+    expect((error as Error).message).toBe('the plugin changed on disk after it was verified')
+    expect(readdirSync(join(root, 'wasms'))).toEqual([])
+  })
+
+  test('the verified bytes come back with the entry', async () => {
+    const root = pluginsRoot()
+    const staged = await stagePlugin(
+      root,
+      SHA,
+      'download',
+      async (dest) => {
+        writeFileSync(dest, PLUGIN)
+        return { sha256: SHA }
+      },
+      { keepBytes: true },
+    )
+    expect(staged.outcome).toBe('stored')
+    expect(Buffer.from((staged as { bytes: Uint8Array }).bytes).equals(PLUGIN)).toBe(true)
   })
 })

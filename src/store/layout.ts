@@ -88,8 +88,8 @@ export type Staged =
  * lowercase hex digest can). `fill` writes them to `dest`, a fresh path in a private
  * directory beside the entries (mkdtemp), and returns their sha256 as it hashed them on the way (or
  * 'too-large'); the directory is renamed into `wasms/<sha256>` only if that matches `sha256`, so a wrong
- * or broken file never becomes an entry, and the bytes are hashed once. With `keepBytes` the verified file
- * is read back (from the private directory, before the rename) and returned. A rename onto an existing
+ * or broken file never becomes an entry, and the bytes are hashed as written. With `keepBytes` the verified file
+ * is read back (from the private directory, before the rename), hashed again and returned. A rename onto an existing
  * entry is 'present' (the same content, stored by another download first); any other rename error is
  * thrown (StageError), never reported as stored. The private directory is always removed.
  */
@@ -111,10 +111,14 @@ export async function stagePlugin(
     // Only now: `sha256` may be anything a manifest says (an uppercase digest never matches).
     const target = pluginEntryDir(pluginsRoot, sha256)
     let bytes: Uint8Array | undefined
-    if (keepBytes)
+    if (keepBytes) {
       bytes = await readWholeFile(dest, MAX_PLUGIN_BYTES).catch((error: unknown) => {
         throw new StageError(`reading the verified plugin back failed: ${messageOf(error)}`)
       })
+      // These are the bytes that run: checked as read, not only as streamed (a few ms for 5 MB).
+      if (sha256Hex(bytes) !== sha256)
+        throw new StageError('the plugin changed on disk after it was verified')
+    }
     try {
       await rename(staging, target)
       return { outcome: 'stored', bytes }
