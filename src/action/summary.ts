@@ -8,6 +8,7 @@
 import type { CapabilityRow, GrantedPath } from '../report/capabilities.js'
 import type { CanisterResult, ErrorInfo, StepChange, StepResult, SyncResult } from '../report/result.js'
 import { TRACE_HEAD } from '../report/call-trace.js'
+import { formatSeconds } from '../util/units.js'
 import { codeBlock, cut, inlineCode, oneLine } from './markdown.js'
 
 /** Our budget; the runner refuses summaries over 1 MiB. */
@@ -84,7 +85,7 @@ function header(result: SyncResult, detail: Detail): string {
     result.network ? `network ${inlineCode(result.network, detail.cell)}` : undefined,
     result.identityPrincipal ? `identity ${inlineCode(result.identityPrincipal, detail.cell)}` : undefined,
     `${result.synced.length} synced, ${result.failed.length} failed`,
-    `${(result.durationMs / 1000).toFixed(1)} s`,
+    formatSeconds(result.durationMs),
   ].filter(Boolean)
   const parts = [
     `## ICP sync: ${inlineCode(result.environment, detail.cell)} — ${status}\n`,
