@@ -13,4 +13,4 @@ import "./chunk-NV5WPINZ.js";
 // src/cli/bin.ts
 import { join } from "node:path";
 useCodeCache(join(cacheDirFromArgv(process.argv.slice(2)), "v8"));
-await import("./chunk-AGNKUD55.js");
+await import("./chunk-KLZYYYKV.js");
